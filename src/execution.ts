@@ -1,0 +1,143 @@
+import { performance } from 'node:perf_hooks';
+import type { Isolate, IsolateExit } from './isolates/isolate.js';
+import type { SandboxLogger } from './logger.js';
+import type { ResolvedRunOptions } from './options.js';
+import { OutputBuffer } from './output.js';
+import type { EvalTimings, HarnessMessage, TaskMessage } from './protocol.js';
+import type { RunError, RunResult, RunTimings } from './result.js';
+
+/** The longest delay `setTimeout` honours; a longer timeout means "never" in practice (24.8 days). */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/** What an execution knows about the run before its isolate started. */
+export interface ExecutionContext {
+  readonly options: ResolvedRunOptions;
+  /** `performance.now()` when `run()` was called. */
+  readonly calledAt: number;
+  readonly queuedMs: number;
+  readonly bootMs: number | undefined;
+  readonly logger: SandboxLogger;
+}
+
+/**
+ * One run's lifecycle on one isolate: hand over the task, collect output,
+ * enforce the timeout and the abort signal, turn whatever happens into a
+ * `RunResult`, and kill the isolate once the caller has it.
+ */
+export class Execution {
+  readonly #isolate: Isolate;
+  readonly #context: ExecutionContext;
+  readonly #output: OutputBuffer;
+  readonly #resolve: (result: RunResult) => void;
+  /** Resolves with the result; never rejects. */
+  readonly result: Promise<RunResult>;
+  #timer: NodeJS.Timeout | undefined;
+  #finished = false;
+  #onAbort: (() => void) | undefined;
+
+  constructor(isolate: Isolate, context: ExecutionContext) {
+    this.#isolate = isolate;
+    this.#context = context;
+    let resolve!: (result: RunResult) => void;
+    this.result = new Promise<RunResult>((r) => (resolve = r));
+    this.#resolve = resolve;
+    this.#output = new OutputBuffer(context.options.maxOutput, context.options.onOutput, (error) =>
+      context.logger.warn({ err: error }, 'onOutput threw; output capture continues'),
+    );
+  }
+
+  /** Sends the task. The timeout clock starts here. */
+  start(task: TaskMessage): void {
+    const { timeout, signal } = this.#context.options;
+    if (timeout < MAX_TIMER_DELAY) {
+      this.#timer = setTimeout(() => this.#timedOut(), timeout);
+    }
+    if (signal !== undefined) {
+      this.#onAbort = () => this.abort(signal.reason);
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    this.#isolate.start(task, {
+      message: (message) => this.#receive(message),
+      exit: (exit) => this.#exited(exit),
+    });
+  }
+
+  /** Terminates the run: it resolves `aborted` with the output so far. */
+  abort(reason: unknown, message = 'The run was aborted'): void {
+    this.#stop({ type: 'aborted', message, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  #receive(message: HarnessMessage): void {
+    if (this.#finished) return;
+    switch (message.type) {
+      case 'output':
+        this.#output.append(message.text);
+        return;
+      case 'result':
+        this.#finish(
+          { ok: true, output: '', result: message.value, inspected: message.inspected, durationMs: 0, timings: this.#timings() },
+          message.timings,
+        );
+        return;
+      case 'exception': {
+        const { phase, name, message: text, stack, value } = message;
+        this.#finish(
+          { ok: false, output: '', error: { type: 'exception', message: text, phase, name, stack, value }, durationMs: 0, timings: this.#timings() },
+          message.timings,
+        );
+        return;
+      }
+      case 'ready':
+        return;
+    }
+  }
+
+  #timedOut(): void {
+    const { timeout } = this.#context.options;
+    this.#context.logger.warn({ isolate: this.#isolate.id, timeout }, 'run timed out; terminating its isolate');
+    this.#stop({ type: 'timeout', message: `Timed out after ${timeout} ms`, timeout });
+  }
+
+  #exited(exit: IsolateExit): void {
+    let error: RunError;
+    if (exit.outOfMemory) {
+      error = { type: 'crashed', reason: 'out-of-memory', message: 'The isolate ran out of memory', ...code(exit) };
+    } else if (exit.error !== undefined) {
+      error = { type: 'crashed', reason: 'error', message: exit.error.message, ...code(exit) };
+    } else {
+      error = { type: 'crashed', reason: 'exit', message: `The isolate exited with code ${exit.exitCode ?? '?'}`, ...code(exit) };
+    }
+    if (!this.#finished) this.#context.logger.warn({ isolate: this.#isolate.id, ...error }, 'isolate crashed');
+    this.#stop(error);
+  }
+
+  /** Ends the run without a result from the harness: keep every byte it sent first. */
+  #stop(error: RunError): void {
+    if (this.#finished) return;
+    // Output (or even the result) may still sit in the port: it wins over the stop.
+    for (const message of this.#isolate.drain()) this.#receive(message);
+    if (this.#finished) return;
+    this.#finish({ ok: false, output: '', error, durationMs: 0, timings: this.#timings() }, undefined);
+  }
+
+  #timings(): RunTimings {
+    const { queuedMs, bootMs } = this.#context;
+    return bootMs === undefined ? { queuedMs } : { queuedMs, bootMs };
+  }
+
+  #finish(result: RunResult, evalTimings: EvalTimings | undefined): void {
+    this.#finished = true;
+    clearTimeout(this.#timer);
+    if (this.#onAbort !== undefined) this.#context.options.signal?.removeEventListener('abort', this.#onAbort);
+    const output = this.#output.finish(this.#isolate.outputBytes());
+    const durationMs = performance.now() - this.#context.calledAt;
+    const timings = evalTimings === undefined ? result.timings : { ...result.timings, ...evalTimings };
+    this.#resolve({ ...result, output, durationMs, timings });
+    // The caller has its result first; tearing the isolate down comes after.
+    setImmediate(() => void this.#isolate.kill());
+  }
+}
+
+function code(exit: IsolateExit): { exitCode?: number } {
+  return exit.exitCode === undefined ? {} : { exitCode: exit.exitCode };
+}

@@ -1,0 +1,8 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The only module that knows where the built isolate entries live: next to
+ * this file in `dist/`, bundled by `scripts/build-harness.js`. Tests and
+ * benchmarks import the built package, so this holds for them too.
+ */
+export const WORKER_HARNESS_FILE = fileURLToPath(new URL('./harness/worker.cjs', import.meta.url));

@@ -1,0 +1,10 @@
+/**
+ * repl-sandbox: evaluate JavaScript or TypeScript in a fresh isolate per call,
+ * with captured output, a wall-clock timeout and the raw value of the last
+ * expression. Best-effort isolation, not a security boundary.
+ */
+export { createSandbox, run, Sandbox, type SandboxStats } from './sandbox.js';
+export { formatResult, type FormatOptions } from './format.js';
+export { SandboxClosedError, SandboxOverloadedError } from './errors.js';
+export type { Isolation, RunOptions, SandboxOptions } from './options.js';
+export type { RunError, RunFailure, RunResult, RunSuccess, RunTimings } from './result.js';

@@ -1,0 +1,43 @@
+import type { HarnessMessage, TaskMessage } from '../protocol.js';
+
+/** How an isolate ended before it reported a result. */
+export interface IsolateExit {
+  /** The exit code, when it exited. */
+  readonly exitCode?: number;
+  /** The error that ended it (e.g. out of memory), when there was one. */
+  readonly error?: Error;
+  /** It ran out of memory. */
+  readonly outOfMemory: boolean;
+}
+
+/** Receives what a running isolate reports. */
+export interface IsolateListener {
+  message(message: HarnessMessage): void;
+  exit(exit: IsolateExit): void;
+}
+
+/**
+ * One single-use isolate: booted ahead, given exactly one task, then killed.
+ * `'worker'` and `'process'` isolates differ only in how they start.
+ */
+export interface Isolate {
+  /** Thread id or process id: distinct for every isolate ever started. */
+  readonly id: number;
+  /** Resolves when the harness is loaded and waiting; rejects if it died first. */
+  readonly ready: Promise<void>;
+  /** Hands over the task. Keeps the host's event loop alive until `kill()`. */
+  start(task: TaskMessage, listener: IsolateListener): void;
+  /** Messages already sent but not yet delivered, taken synchronously (before a kill loses them). */
+  drain(): HarnessMessage[];
+  /** Bytes of output the code printed in total, including bytes the harness did not send. */
+  outputBytes(): number;
+  /** Ends the isolate; safe to call more than once. */
+  kill(): Promise<void>;
+}
+
+/** What a sandbox needs to start its isolates. */
+export interface IsolateConfig {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>> | undefined;
+  readonly memoryLimit: number | undefined;
+}

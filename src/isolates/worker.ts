@@ -1,0 +1,86 @@
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { WORKER_HARNESS_FILE } from '../harness-location.js';
+import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
+import type { Isolate, IsolateConfig, IsolateExit, IsolateListener } from './isolate.js';
+
+/**
+ * A `worker_threads` Worker running the harness with a private MessagePort
+ * whose receiving end the host holds, so output sent before a kill is drained,
+ * not lost.
+ */
+export class WorkerIsolate implements Isolate {
+  readonly id: number;
+  readonly ready: Promise<void>;
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #outputBytes: Float64Array;
+  #listener: IsolateListener | undefined;
+  #error: Error | undefined;
+  #exited = false;
+  #killed: Promise<void> | undefined;
+
+  constructor(config: IsolateConfig) {
+    const { port1, port2 } = new MessageChannel();
+    const outputTotal = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
+    this.#outputBytes = new Float64Array(outputTotal);
+    this.#port = port1;
+    const workerData: WorkerBootData = { port: port2, outputTotal, cwd: config.cwd, harnessFile: WORKER_HARNESS_FILE };
+    this.#worker = new Worker(WORKER_HARNESS_FILE, {
+      workerData,
+      transferList: [port2],
+      ...(config.env === undefined ? {} : { env: config.env }),
+      ...(config.memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.memoryLimit } }),
+    });
+    this.id = this.#worker.threadId;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#port.on('message', (message: HarnessMessage) => {
+        if (message.type === 'ready') resolve();
+        else this.#listener?.message(message);
+      });
+      this.#worker.on('error', (error) => {
+        this.#error = error;
+      });
+      this.#worker.on('exit', (exitCode) => {
+        this.#exited = true;
+        const exit: IsolateExit = {
+          exitCode,
+          ...(this.#error === undefined ? {} : { error: this.#error }),
+          outOfMemory: (this.#error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY',
+        };
+        reject(this.#error ?? new Error(`The worker exited with code ${exitCode} while booting`));
+        this.#listener?.exit(exit);
+      });
+    });
+    // Idle and booting isolates never keep the host's event loop alive.
+    this.ready.catch(() => {});
+    this.#port.unref();
+    this.#worker.unref();
+  }
+
+  start(task: TaskMessage, listener: IsolateListener): void {
+    this.#listener = listener;
+    this.#worker.ref();
+    this.#port.postMessage(task);
+  }
+
+  drain(): HarnessMessage[] {
+    const messages: HarnessMessage[] = [];
+    for (;;) {
+      const received: { message: HarnessMessage } | undefined = receiveMessageOnPort(this.#port);
+      if (received === undefined) return messages;
+      messages.push(received.message);
+    }
+  }
+
+  outputBytes(): number {
+    return this.#outputBytes[0] ?? 0;
+  }
+
+  kill(): Promise<void> {
+    this.#listener = undefined;
+    this.#killed ??= (this.#exited ? Promise.resolve() : this.#worker.terminate().then(() => undefined)).finally(() =>
+      this.#port.close(),
+    );
+    return this.#killed;
+  }
+}

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+
+/** The part of a pino logger the library uses. */
+export interface SandboxLogger {
+  child(bindings: Record<string, unknown>): SandboxLogger;
+  debug(object: Record<string, unknown>, message?: string): void;
+  info(object: Record<string, unknown>, message?: string): void;
+  warn(object: Record<string, unknown>, message?: string): void;
+  error(object: Record<string, unknown>, message?: string): void;
+}
+
+const noop = (): void => {};
+
+/** The default: says nothing, costs nothing, and never loads pino. */
+export const silentLogger: SandboxLogger = Object.freeze({
+  child: () => silentLogger,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+});
+
+/** The sandbox's logger: a child of the caller's, or silence. */
+export function sandboxLogger(logger: Logger | undefined): SandboxLogger {
+  return logger === undefined ? silentLogger : (logger.child({ name: 'repl-sandbox' }));
+}

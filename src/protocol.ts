@@ -1,0 +1,63 @@
+/**
+ * The messages exchanged between the host and the harness inside an isolate.
+ * Both sides import these types and nothing else from each other.
+ */
+import type { MessagePort } from 'node:worker_threads';
+
+/** One script to evaluate: the JavaScript to compile and how to read its completion value. */
+export interface SourceUnit {
+  /** JavaScript source, already prepared on the host (TypeScript stripped, top-level await wrapped). */
+  readonly code: string;
+  /** Shown in stack traces, e.g. `<sandbox>`. */
+  readonly filename: string;
+  /** The completion value is a promise of `{ value }` (top-level await wrapper) rather than the value itself. */
+  readonly async: boolean;
+}
+
+/** Host → harness: the one task an isolate ever receives. */
+export interface TaskMessage {
+  readonly type: 'run';
+  readonly setup: readonly SourceUnit[];
+  readonly main: SourceUnit;
+  /** Bytes of output to send; past this the harness only counts. `Infinity` sends all. */
+  readonly maxOutput: number;
+}
+
+/** Time spent inside the isolate, in milliseconds. */
+export interface EvalTimings {
+  readonly setupMs: number;
+  readonly evalMs: number;
+  readonly serializeMs: number;
+}
+
+/** Harness → host. Sent in order on the isolate's private port. */
+export type HarnessMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'output'; readonly text: string }
+  | {
+      readonly type: 'result';
+      readonly value: unknown;
+      readonly inspected: string;
+      readonly timings: EvalTimings;
+    }
+  | {
+      readonly type: 'exception';
+      readonly phase: 'setup' | 'eval';
+      readonly name: string;
+      readonly message: string;
+      readonly stack: string;
+      readonly value: unknown;
+      readonly timings: EvalTimings;
+    };
+
+/** What the host hands a worker at start-up (`workerData`). */
+export interface WorkerBootData {
+  /** The harness's end of the private channel: task in, output and result out. */
+  readonly port: MessagePort;
+  /** One float64: total bytes of output printed, including bytes not sent. Readable after a kill. */
+  readonly outputTotal: SharedArrayBuffer;
+  /** Directory from which `require()` and `import()` resolve. */
+  readonly cwd: string;
+  /** The harness's own file, whose frames are cut from stack traces. */
+  readonly harnessFile: string;
+}

@@ -1,0 +1,322 @@
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { SandboxClosedError, SandboxOverloadedError } from './errors.js';
+import { Execution } from './execution.js';
+import { WorkerIsolate } from './isolates/worker.js';
+import { type SandboxLogger, sandboxLogger } from './logger.js';
+import {
+  checkCode,
+  type ResolvedRunOptions,
+  type ResolvedSandboxOptions,
+  resolveRunOptions,
+  resolveSandboxOptions,
+  type RunOptions,
+  type SandboxOptions,
+} from './options.js';
+import { WarmPool } from './pool.js';
+import { prepareSource, SourceError } from './prepare-stub.js';
+import type { SourceUnit, TaskMessage } from './protocol.js';
+import type { RunFailure, RunResult } from './result.js';
+
+/** Counts of a sandbox's work, read at one instant. */
+export interface SandboxStats {
+  /** Evaluations started and not yet resolved. */
+  readonly running: number;
+  /** Evaluations waiting for a concurrency slot. */
+  readonly queued: number;
+  /** Isolates booted and waiting for a task. */
+  readonly warm: number;
+  /** Evaluations resolved, whatever their outcome. */
+  readonly completed: number;
+}
+
+interface Job {
+  readonly task: TaskMessage;
+  readonly options: ResolvedRunOptions;
+  readonly calledAt: number;
+  readonly resolve: (result: RunResult) => void;
+  /** Set while the job waits in the queue. */
+  dequeueOnAbort?: () => void;
+}
+
+/**
+ * Evaluates code in a fresh isolate per call, keeping isolates booted ahead
+ * so that a call costs about a millisecond. Create one per application (or
+ * use the module-level {@link run}); close it when done.
+ *
+ * @example
+ * await using sandbox = createSandbox({ timeout: 5_000 });
+ * const result = await sandbox.run('console.log("hi"); 6 * 7');
+ * // { ok: true, output: 'hi\n', result: 42, inspected: '42', ... }
+ */
+export class Sandbox {
+  readonly #options: ResolvedSandboxOptions;
+  readonly #logger: SandboxLogger;
+  readonly #pool: WarmPool;
+  readonly #queue: Job[] = [];
+  readonly #executions = new Set<Execution>();
+  #running = 0;
+  #completed = 0;
+  #closed = false;
+  /** Keeps the host alive while a run or a warmup is pending: booting isolates never do. */
+  #keepAlive: NodeJS.Timeout | undefined;
+  #warmups = 0;
+
+  constructor(options?: SandboxOptions) {
+    this.#options = resolveSandboxOptions(options);
+    this.#logger = sandboxLogger(this.#options.logger);
+    const { cwd, env, memoryLimit, warm } = this.#options;
+    this.#pool = new WarmPool(() => new WorkerIsolate({ cwd, env, memoryLimit }), {
+      warm,
+      maxBooting: Math.max(1, Math.min(this.#options.concurrency, bootSlots())),
+      logger: this.#logger,
+    });
+  }
+
+  /** Live counts; `{ running: 0, queued: 0 }` once every run has resolved. */
+  get stats(): SandboxStats {
+    return { running: this.#running, queued: this.#queue.length, warm: this.#pool.warm, completed: this.#completed };
+  }
+
+  /**
+   * Evaluates `code` in a fresh isolate. Resolves with a {@link RunResult}
+   * whatever the code does; rejects only for the caller's mistakes: a
+   * `TypeError` for bad arguments, {@link SandboxClosedError} after `close()`,
+   * {@link SandboxOverloadedError} when `maxQueue` runs already wait.
+   */
+  async run(code: string, options?: RunOptions): Promise<RunResult> {
+    const calledAt = performance.now();
+    checkCode(code);
+    const resolved = resolveRunOptions(options, this.#options.runDefaults);
+    if (this.#closed) throw new SandboxClosedError();
+    let task: TaskMessage;
+    try {
+      task = buildTask(code, resolved);
+    } catch (error) {
+      if (error instanceof PreparationFailure) return sourceFailure(error, calledAt);
+      throw error;
+    }
+    if (resolved.signal?.aborted === true) return aborted(resolved.signal.reason, calledAt, 0);
+    if (this.#running >= this.#options.concurrency && this.#queue.length >= this.#options.maxQueue) {
+      this.#logger.warn({ maxQueue: this.#options.maxQueue }, 'queue full; run rejected');
+      throw new SandboxOverloadedError(this.#options.maxQueue);
+    }
+    this.#pool.prime();
+    this.#holdProcess();
+    return new Promise<RunResult>((resolve) => {
+      const job: Job = { task, options: resolved, calledAt, resolve };
+      if (this.#running < this.#options.concurrency) this.#start(job);
+      else this.#enqueue(job);
+    });
+  }
+
+  /** Boots `warm` spares; resolves once they are ready. Idempotent; call it at start-up. */
+  async warmup(): Promise<void> {
+    if (this.#closed) throw new SandboxClosedError();
+    this.#warmups++;
+    this.#holdProcess();
+    try {
+      await this.#pool.warmup();
+    } finally {
+      this.#warmups--;
+      this.#releaseProcess();
+    }
+  }
+
+  /**
+   * Terminates every isolate. Runs in flight or queued resolve
+   * `{ ok: false, error: { type: 'aborted' } }`; later `run()` calls reject
+   * with {@link SandboxClosedError}. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const message = 'The sandbox was closed';
+    for (const job of this.#queue.splice(0)) {
+      job.dequeueOnAbort?.();
+      job.resolve(aborted(undefined, job.calledAt, performance.now() - job.calledAt, message));
+    }
+    const results = [...this.#executions].map((execution) => {
+      execution.abort(undefined, message);
+      return execution.result;
+    });
+    await Promise.all([this.#pool.close(), ...results]);
+    this.#next();
+  }
+
+  /** `await using sandbox = createSandbox()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #enqueue(job: Job): void {
+    const { signal } = job.options;
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        const index = this.#queue.indexOf(job);
+        if (index !== -1) this.#queue.splice(index, 1);
+        job.resolve(aborted(signal.reason, job.calledAt, performance.now() - job.calledAt));
+        this.#next();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.dequeueOnAbort = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.#queue.push(job);
+  }
+
+  #start(job: Job): void {
+    job.dequeueOnAbort?.();
+    this.#running++;
+    const queuedMs = performance.now() - job.calledAt;
+    const { signal } = job.options;
+    let settled = false;
+    const settle = (result: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbortWhileBooting);
+      this.#running--;
+      this.#completed++;
+      job.resolve(result);
+      this.#next();
+    };
+    const onAbortWhileBooting = (): void => settle(aborted(signal?.reason, job.calledAt, queuedMs));
+    signal?.addEventListener('abort', onAbortWhileBooting, { once: true });
+    this.#pool.acquire().then(
+      ({ isolate, bootWaitMs }) => {
+        if (settled) {
+          this.#pool.restore(isolate);
+          return;
+        }
+        signal?.removeEventListener('abort', onAbortWhileBooting);
+        const execution = new Execution(isolate, {
+          options: job.options,
+          calledAt: job.calledAt,
+          queuedMs,
+          bootMs: bootWaitMs > 0 ? bootWaitMs : undefined,
+          logger: this.#logger,
+        });
+        this.#executions.add(execution);
+        execution.start(job.task);
+        void execution.result.then((result) => {
+          this.#executions.delete(execution);
+          settle(result);
+        });
+      },
+      (error: Error) => {
+        if (this.#closed) {
+          settle(aborted(undefined, job.calledAt, queuedMs, 'The sandbox was closed'));
+          return;
+        }
+        settle(bootFailure(error, job.calledAt, queuedMs));
+      },
+    );
+  }
+
+  #next(): void {
+    while (this.#running < this.#options.concurrency && this.#queue.length > 0) {
+      const job = this.#queue.shift();
+      if (job !== undefined) this.#start(job);
+    }
+    this.#releaseProcess();
+  }
+
+  #holdProcess(): void {
+    this.#keepAlive ??= setInterval(() => {}, 2 ** 31 - 1);
+  }
+
+  #releaseProcess(): void {
+    if (this.#running > 0 || this.#queue.length > 0 || this.#warmups > 0) return;
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+}
+
+/** Boots the machine can run at once without slowing each other down: one per core. */
+function bootSlots(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** A source that could not be prepared, with the phase it belongs to. */
+class PreparationFailure extends Error {
+  readonly phase: 'setup' | 'eval';
+  readonly source: SourceError;
+  constructor(phase: 'setup' | 'eval', source: SourceError) {
+    super(source.message);
+    this.phase = phase;
+    this.source = source;
+  }
+}
+
+function prepareUnit(code: string, options: ResolvedRunOptions, filename: string, phase: 'setup' | 'eval'): SourceUnit {
+  try {
+    const prepared = prepareSource(code, options.language === undefined ? {} : { language: options.language });
+    return { code: prepared.code, filename, async: prepared.async };
+  } catch (error) {
+    if (error instanceof SourceError) throw new PreparationFailure(phase, error);
+    throw error;
+  }
+}
+
+function buildTask(code: string, options: ResolvedRunOptions): TaskMessage {
+  const { setup } = options;
+  return {
+    type: 'run',
+    setup: setup.map((source, i) => prepareUnit(source, options, setup.length === 1 ? '<setup>' : `<setup-${i + 1}>`, 'setup')),
+    main: prepareUnit(code, options, options.filename, 'eval'),
+    maxOutput: options.maxOutput,
+  };
+}
+
+function sourceFailure(failure: PreparationFailure, calledAt: number): RunFailure {
+  const { source: cause, phase } = failure;
+  return {
+    ok: false,
+    output: '',
+    error: { type: 'exception', phase, name: cause.name, message: cause.message, stack: `${cause.name}: ${cause.message}`, value: cause },
+    durationMs: performance.now() - calledAt,
+    timings: { queuedMs: 0 },
+  };
+}
+
+function aborted(reason: unknown, calledAt: number, queuedMs: number, message = 'The run was aborted'): RunFailure {
+  return {
+    ok: false,
+    output: '',
+    error: { type: 'aborted', message, ...(reason === undefined ? {} : { reason }) },
+    durationMs: performance.now() - calledAt,
+    timings: { queuedMs },
+  };
+}
+
+function bootFailure(error: Error, calledAt: number, queuedMs: number): RunFailure {
+  return {
+    ok: false,
+    output: '',
+    error: { type: 'crashed', reason: 'error', message: `The isolate failed to start: ${error.message}` },
+    durationMs: performance.now() - calledAt,
+    timings: { queuedMs },
+  };
+}
+
+/**
+ * Creates a {@link Sandbox}. Nothing boots until the first `run()` or `warmup()`.
+ * @param options - defaults for every run, plus the sandbox's own settings.
+ */
+export function createSandbox(options?: SandboxOptions): Sandbox {
+  return new Sandbox(options);
+}
+
+let defaultSandbox: Sandbox | undefined;
+
+/**
+ * Evaluates `code` in a fresh isolate of a lazily created default sandbox,
+ * whose idle isolates never keep the process alive: a script that calls
+ * `run()` once exits by itself.
+ *
+ * @example
+ * const { output, result } = await run('console.log("hi"); 6 * 7');
+ */
+export function run(code: string, options?: RunOptions): Promise<RunResult> {
+  defaultSandbox ??= new Sandbox();
+  return defaultSandbox.run(code, options);
+}

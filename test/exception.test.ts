@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { expectError, useSandbox } from './helpers.js';
+
+describe('exceptions of the evaluated code are values', () => {
+  const sandbox = useSandbox({ warm: 2 });
+
+  it('a thrown Error: name, message, value, and a stack of the user frames only', async () => {
+    const code = 'function inner() {\n  throw new RangeError("too far");\n}\nconsole.log("before");\ninner();';
+    const result = expectError(await sandbox.run(code), 'exception');
+    expect(result.output).toBe('before\n');
+    expect(result.error).toMatchObject({ type: 'exception', phase: 'eval', name: 'RangeError', message: 'too far' });
+    expect(result.error.value).toBeInstanceOf(Error);
+    expect(result.error.stack).toBe('RangeError: too far\n    at inner (<sandbox>:2:9)\n    at <sandbox>:5:1');
+  });
+
+  it('keeps frames of library code the user called, below the user frames nothing', async () => {
+    const result = expectError(await sandbox.run('[1].map(() => { throw new Error("in map") })'), 'exception');
+    const frames = result.error.stack.split('\n').slice(1);
+    expect(frames[0]).toMatch(/at <sandbox>:1:23/);
+    expect(frames.at(-1)).toMatch(/<sandbox>:1:5/);
+    expect(result.error.stack).not.toMatch(/node:vm|harness|worker\.cjs/);
+  });
+
+  it('a thrown non-Error: the value itself, name Uncaught', async () => {
+    const result = expectError(await sandbox.run('throw 42'), 'exception');
+    expect(result.error).toMatchObject({ name: 'Uncaught', message: '42', value: 42 });
+    const object = expectError(await sandbox.run('throw { code: "E_X" }'), 'exception');
+    expect(object.error.value).toEqual({ code: 'E_X' });
+    expect(object.error.message).toBe("{ code: 'E_X' }");
+  });
+
+  it('a SyntaxError points at the user line, not at the harness', async () => {
+    const result = expectError(await sandbox.run('const ok = 1;\nconst = 2;'), 'exception');
+    expect(result.error.name).toBe('SyntaxError');
+    expect(result.error.stack).toMatch(/^<sandbox>:2\nconst = 2;\n/);
+    expect(result.error.stack).not.toMatch(/node:vm|worker\.cjs/);
+  });
+
+  it('a rejected final promise is an exception', async () => {
+    const result = expectError(await sandbox.run('Promise.reject(new Error("nope"))'), 'exception');
+    expect(result.error.message).toBe('nope');
+  });
+
+  it('an error thrown later by a timer, before the value settles, is an exception with its own stack', async () => {
+    const code = 'setTimeout(() => {\n  throw new Error("from a timer");\n}, 5);\nnew Promise(() => {})';
+    const result = expectError(await sandbox.run(code, { timeout: 10_000 }), 'exception');
+    expect(result.error.message).toBe('from a timer');
+    expect(result.error.stack).toMatch(/<sandbox>:2:9/);
+  });
+
+  it('an unhandled rejection before the value settles is an exception', async () => {
+    const code = 'Promise.reject(new TypeError("unhandled")); new Promise((r) => setTimeout(r, 200))';
+    const result = expectError(await sandbox.run(code), 'exception');
+    expect(result.error).toMatchObject({ name: 'TypeError', message: 'unhandled' });
+  });
+
+  it('an Error whose getters throw is still reported', async () => {
+    const code = 'const e = new Error("m"); Object.defineProperty(e, "name", { get() { throw new Error("x") } }); throw e';
+    const result = expectError(await sandbox.run(code), 'exception');
+    expect(result.error.message).toBe('m');
+    expect(result.error.name).toBe('Error');
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { expectError, expectOk, useSandbox } from './helpers.js';
+
+// Margin for a loaded CI machine: terminate() and the round trip take a few ms here.
+const MARGIN_MS = 2_000;
+
+describe('timeout', () => {
+  const sandbox = useSandbox({ warm: 2 });
+
+  it('stops a synchronous infinite loop and keeps the output printed before it', async () => {
+    const started = performance.now();
+    const result = expectError(await sandbox.run('console.log("before"); while (true) {}', { timeout: 300 }), 'timeout');
+    const elapsed = performance.now() - started;
+    expect(result.output).toBe('before\n');
+    expect(result.error).toEqual({ type: 'timeout', message: 'Timed out after 300 ms', timeout: 300 });
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(300 + MARGIN_MS);
+  });
+
+  it('stops a promise that never settles', async () => {
+    const started = performance.now();
+    const result = expectError(await sandbox.run('console.log("waiting"); new Promise(() => {})', { timeout: 300 }), 'timeout');
+    expect(result.output).toBe('waiting\n');
+    expect(performance.now() - started).toBeLessThan(300 + MARGIN_MS);
+  });
+
+  it('keeps every byte printed in a burst right before the loop', async () => {
+    const code = 'for (let i = 0; i < 1000; i++) console.log(i); for (;;) {}';
+    const result = expectError(await sandbox.run(code, { timeout: 500 }), 'timeout');
+    expect(result.output).toBe(`${Array.from({ length: 1000 }, (_, i) => i).join('\n')}\n`);
+  });
+
+  it('covers setup and code together', async () => {
+    const result = expectError(
+      await sandbox.run('while (Date.now() < globalThis.until) {}', {
+        setup: 'globalThis.until = Date.now() + 10_000; const t = Date.now(); while (Date.now() - t < 200) {}',
+        timeout: 400,
+      }),
+      'timeout',
+    );
+    expect(result.error.timeout).toBe(400);
+  });
+
+  it('leaves the sandbox healthy for the next run', async () => {
+    expectError(await sandbox.run('while (true) {}', { timeout: 100 }), 'timeout');
+    expect(expectOk(await sandbox.run('"still here"')).result).toBe('still here');
+  });
+});

@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Tests exercise the built package (the worker harness exists only in dist/);
+    // the typechecker maps the same name to src/ (tsconfig "paths").
+    alias: { 'repl-sandbox': fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Tests spawn real isolates; a loaded 2-core CI machine needs headroom.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
