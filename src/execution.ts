@@ -81,6 +81,8 @@ export class Execution {
         return;
       case 'exception': {
         const { phase, name, message: text, stack, value } = message;
+        // The copied Error carries its raw stack; give it the trimmed one the caller sees.
+        if (value instanceof Error && value.message === text) value.stack = stack;
         this.#finish(
           { ok: false, output: '', error: { type: 'exception', message: text, phase, name, stack, value }, durationMs: 0, timings: this.#timings() },
           message.timings,
@@ -118,6 +120,7 @@ export class Execution {
     for (const message of this.#isolate.drain()) this.#receive(message);
     if (this.#finished) return;
     this.#finish({ ok: false, output: '', error, durationMs: 0, timings: this.#timings() }, undefined);
+    void this.#isolate.kill();
   }
 
   #timings(): RunTimings {
@@ -134,7 +137,7 @@ export class Execution {
     const timings = evalTimings === undefined ? result.timings : { ...result.timings, ...evalTimings };
     this.#resolve({ ...result, output, durationMs, timings });
     // The caller has its result first; tearing the isolate down comes after.
-    setImmediate(() => void this.#isolate.kill());
+    setImmediate(() => this.#isolate.release());
   }
 }
 

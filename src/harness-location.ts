@@ -6,3 +6,6 @@ import { fileURLToPath } from 'node:url';
  * benchmarks import the built package, so this holds for them too.
  */
 export const WORKER_HARNESS_FILE = fileURLToPath(new URL('./harness/worker.cjs', import.meta.url));
+
+/** The entry piscina loads in each `'context'` pool worker. */
+export const CONTEXT_HARNESS_FILE = fileURLToPath(new URL('./harness/context.cjs', import.meta.url));

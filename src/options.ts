@@ -121,7 +121,7 @@ export const RUN_DEFAULTS: ResolvedRunOptions = Object.freeze({
 
 const SANDBOX_ONLY_KEYS = ['isolation', 'warm', 'concurrency', 'maxQueue', 'memoryLimit', 'cwd', 'env', 'logger'];
 const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
-const IMPLEMENTED_ISOLATIONS: readonly Isolation[] = ['worker'];
+const IMPLEMENTED_ISOLATIONS: readonly Isolation[] = ['worker', 'context'];
 
 /** `\`-1\` (number)`: how a received value is shown in validation messages. */
 function shown(value: unknown): string {
@@ -218,7 +218,7 @@ export function resolveSandboxOptions(options: SandboxOptions | undefined): Reso
   const { isolation = 'worker', warm, concurrency, maxQueue, memoryLimit, cwd, env, logger } = given;
   if (!ISOLATIONS.includes(isolation)) fail('isolation', "'context', 'worker' or 'process'", isolation);
   if (!IMPLEMENTED_ISOLATIONS.includes(isolation)) {
-    throw new TypeError(`\`isolation: '${isolation}'\` is not implemented yet; use 'worker'`);
+    throw new TypeError(`\`isolation: '${isolation}'\` is not implemented yet; use 'worker' or 'context'`);
   }
   if (memoryLimit !== undefined && (typeof memoryLimit !== 'number' || !(memoryLimit > 0) || memoryLimit === Infinity)) {
     fail('memoryLimit', 'a positive number of megabytes', memoryLimit);

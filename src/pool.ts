@@ -1,13 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Isolate } from './isolates/isolate.js';
+import type { Acquired, Isolate, IsolateProvider } from './isolates/isolate.js';
 import type { SandboxLogger } from './logger.js';
-
-/** An isolate handed to a run, and how long the run waited for it to boot. */
-export interface Acquired {
-  readonly isolate: Isolate;
-  /** Milliseconds spent waiting for a boot; 0 when a spare was ready. */
-  readonly bootWaitMs: number;
-}
 
 interface Waiter {
   readonly since: number;
@@ -37,7 +30,7 @@ export interface WarmPoolOptions {
  * next isolate to come up. Spares for idle time (`warm`) are booted under the
  * same cap, so refilling them never adds load beyond it either.
  */
-export class WarmPool {
+export class WarmPool implements IsolateProvider {
   readonly #launch: () => Isolate;
   readonly #options: WarmPoolOptions;
   readonly #spares: Isolate[] = [];

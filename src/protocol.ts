@@ -61,3 +61,17 @@ export interface WorkerBootData {
   /** The harness's own file, whose frames are cut from stack traces. */
   readonly harnessFile: string;
 }
+
+/** What the host hands each `'context'` pool worker at start-up (`workerData`). */
+export interface ContextBootData {
+  readonly cwd: string;
+  readonly harnessFile: string;
+}
+
+/** One `'context'` task: its own private channel and output counter, and the task. */
+export interface ContextTaskPayload {
+  readonly port: MessagePort;
+  readonly outputTotal: SharedArrayBuffer;
+  /** Absent for a warm-up ping, which only proves the worker booted. */
+  readonly task?: TaskMessage;
+}

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { SandboxClosedError, SandboxOverloadedError } from './errors.js';
 import { Execution } from './execution.js';
+import { ContextPool } from './isolates/context.js';
+import type { IsolateProvider } from './isolates/isolate.js';
 import { WorkerIsolate } from './isolates/worker.js';
 import { type SandboxLogger, sandboxLogger } from './logger.js';
 import {
@@ -52,7 +54,7 @@ interface Job {
 export class Sandbox {
   readonly #options: ResolvedSandboxOptions;
   readonly #logger: SandboxLogger;
-  readonly #pool: WarmPool;
+  readonly #pool: IsolateProvider;
   readonly #queue: Job[] = [];
   readonly #executions = new Set<Execution>();
   #running = 0;
@@ -65,12 +67,7 @@ export class Sandbox {
   constructor(options?: SandboxOptions) {
     this.#options = resolveSandboxOptions(options);
     this.#logger = sandboxLogger(this.#options.logger);
-    const { cwd, env, memoryLimit, warm } = this.#options;
-    this.#pool = new WarmPool(() => new WorkerIsolate({ cwd, env, memoryLimit }), {
-      warm,
-      maxBooting: Math.max(1, Math.min(this.#options.concurrency, bootSlots())),
-      logger: this.#logger,
-    });
+    this.#pool = createProvider(this.#options, this.#logger);
   }
 
   /** Live counts; `{ running: 0, queued: 0 }` once every run has resolved. */
@@ -231,9 +228,18 @@ export class Sandbox {
   }
 }
 
-/** Boots the machine can run at once without slowing each other down: one per core. */
-function bootSlots(): number {
-  return Math.max(1, availableParallelism());
+/** The isolates of an isolation level. */
+function createProvider(options: ResolvedSandboxOptions, logger: SandboxLogger): IsolateProvider {
+  const { cwd, env, memoryLimit, warm, concurrency } = options;
+  if (options.isolation === 'context') {
+    return new ContextPool({ cwd, env, memoryLimit, warm, concurrency, logger });
+  }
+  return new WarmPool(() => new WorkerIsolate({ cwd, env, memoryLimit }), {
+    warm,
+    // Boots the machine can run at once without slowing each other down: one per core.
+    maxBooting: Math.max(1, Math.min(concurrency, availableParallelism())),
+    logger,
+  });
 }
 
 /** A source that could not be prepared, with the phase it belongs to. */

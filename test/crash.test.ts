@@ -1,24 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectOk, useSandbox } from './helpers.js';
+import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
-describe('the isolate dying is a crashed result, and the host lives on', () => {
-  const sandbox = useSandbox({ warm: 1 });
+describe.each(LEVELS)('%s: the isolate dying is a crashed result, and the host lives on', (isolation) => {
+  const sandbox = useSandbox({ isolation, warm: 1 });
 
   it('process.exit(3)', async () => {
     const result = expectError(await sandbox.run('console.log("bye"); process.exit(3)'), 'crashed');
     expect(result.output).toBe('bye\n');
     expect(result.error).toMatchObject({ type: 'crashed', reason: 'exit', exitCode: 3 });
+    expect(expectOk(await sandbox.run('"next"')).result).toBe('next');
   });
 
   it('an uncaught error the harness cannot catch', async () => {
     const code = 'process.removeAllListeners("uncaughtException"); console.log("x"); setTimeout(() => { throw new Error("fatal") }); new Promise(() => {})';
     const result = expectError(await sandbox.run(code), 'crashed');
     expect(result.output).toBe('x\n');
-    expect(result.error).toMatchObject({ reason: 'error', exitCode: 1, message: 'fatal' });
+    expect(result.error).toMatchObject({ reason: 'error', message: 'fatal' });
   });
 
   it('the heap limit', async () => {
-    const small = useSandbox({ warm: 0, memoryLimit: 32 });
+    const small = useSandbox({ isolation, warm: 0, memoryLimit: 32 });
     const code = 'console.log("filling"); const keep = []; for (;;) keep.push({ i: keep.length, s: "x" + keep.length })';
     const result = expectError(await small.run(code, { timeout: 20_000 }), 'crashed');
     expect(result.output).toBe('filling\n');

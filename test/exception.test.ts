@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, useSandbox } from './helpers.js';
+import { expectError, LEVELS, useSandbox } from './helpers.js';
 
-describe('exceptions of the evaluated code are values', () => {
-  const sandbox = useSandbox({ warm: 2 });
+describe.each(LEVELS)('%s: exceptions of the evaluated code are values', (isolation) => {
+  const sandbox = useSandbox({ isolation, warm: 2 });
 
   it('a thrown Error: name, message, value, and a stack of the user frames only', async () => {
     const code = 'function inner() {\n  throw new RangeError("too far");\n}\nconsole.log("before");\ninner();';

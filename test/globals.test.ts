@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { expectOk, useSandbox } from './helpers.js';
+import { expectOk, LEVELS, useSandbox } from './helpers.js';
 
-describe('the context offers what Node code expects', () => {
-  const sandbox = useSandbox({ warm: 1 });
+describe.each(LEVELS)('%s: the context offers what Node code expects', (isolation) => {
+  const sandbox = useSandbox({ isolation, warm: 1 });
 
   it('console, process, Buffer, timers, URL, TextEncoder, structuredClone, fetch, global', async () => {
     const names = ['console', 'process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'queueMicrotask', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'structuredClone', 'AbortController', 'fetch', 'crypto', 'performance', 'atob', 'require', 'global'];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectOk, useSandbox } from './helpers.js';
+import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
-describe('output capture', () => {
-  const sandbox = useSandbox({ warm: 1 });
+describe.each(LEVELS)('%s: output capture', (isolation) => {
+  const sandbox = useSandbox({ isolation, warm: 1 });
 
   it('captures every console method in order, formatted as Node formats it', async () => {
     const code = `

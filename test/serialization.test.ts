@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectOk, useSandbox } from './helpers.js';
+import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
 // Every value is made by sandboxed code, in the vm context's own realm.
-describe('the value of the last expression survives the trip to the host', () => {
-  const sandbox = useSandbox({ warm: 2 });
+describe.each(LEVELS)('%s: the value of the last expression survives the trip to the host', (isolation) => {
+  const sandbox = useSandbox({ isolation, warm: 2 });
   const value = async (code: string): Promise<unknown> => expectOk(await sandbox.run(code)).result;
 
   it('Date, Map, Set, BigInt, RegExp', async () => {

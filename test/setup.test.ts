@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectOk, useSandbox } from './helpers.js';
+import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
-describe('setup', () => {
-  const sandbox = useSandbox({ warm: 1 });
+describe.each(LEVELS)('%s: setup', (isolation) => {
+  const sandbox = useSandbox({ isolation, warm: 1 });
 
   it('runs first, in the same context, and its output is not captured', async () => {
     const result = expectOk(
@@ -25,7 +25,7 @@ describe('setup', () => {
   });
 
   it('sandbox-level setup is the default; run-level setup replaces it', async () => {
-    const withSetup = useSandbox({ warm: 0, setup: 'globalThis.fromSandbox = "s"' });
+    const withSetup = useSandbox({ isolation, warm: 0, setup: 'globalThis.fromSandbox = "s"' });
     expect(expectOk(await withSetup.run('fromSandbox')).result).toBe('s');
     expect(expectOk(await withSetup.run('typeof fromSandbox', { setup: [] })).result).toBe('undefined');
   });

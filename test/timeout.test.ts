@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectOk, useSandbox } from './helpers.js';
+import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
 // Margin for a loaded CI machine: terminate() and the round trip take a few ms here.
 const MARGIN_MS = 2_000;
 
-describe('timeout', () => {
-  const sandbox = useSandbox({ warm: 2 });
+describe.each(LEVELS)('%s: timeout', (isolation) => {
+  const sandbox = useSandbox({ isolation, warm: 2 });
 
   it('stops a synchronous infinite loop and keeps the output printed before it', async () => {
     const started = performance.now();

@@ -1,7 +1,15 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import * as vm from 'node:vm';
+
+/** A vm context and how to release what the code left running in it. */
+export interface SandboxContext {
+  readonly context: vm.Context;
+  /** Clears every timer the code started, so none fires into a later task. */
+  readonly dispose: () => void;
+}
 
 /**
  * Builds the vm context a task runs in: a new realm (its own `Object`,
@@ -9,7 +17,7 @@ import * as vm from 'node:vm';
  * expects — `process`, `Buffer`, timers, `URL`, `fetch`, `structuredClone`… —
  * taken from this isolate's main realm, plus `console` and `require`.
  */
-export function createSandboxContext(options: { console: Console; cwd: string }): vm.Context {
+export function createSandboxContext(options: { console: Console; cwd: string; trackTimers: boolean }): SandboxContext {
   const context = vm.createContext();
   const sandboxGlobal = vm.runInContext('globalThis', context) as Record<PropertyKey, unknown>;
   const hostGlobal = globalThis as unknown as Record<PropertyKey, unknown>;
@@ -33,14 +41,63 @@ export function createSandboxContext(options: { console: Console; cwd: string })
       },
     });
   }
-  const requireFromCwd = createRequire(path.join(options.cwd, '<sandbox>'));
   const define = (key: string, value: unknown): void => {
     Reflect.defineProperty(sandboxGlobal, key, { configurable: true, enumerable: false, writable: true, value });
   };
   define('global', sandboxGlobal);
   define('console', options.console);
-  define('require', requireFromCwd);
-  return context;
+  define('require', createRequire(path.join(options.cwd, '<sandbox>')));
+  if (!options.trackTimers) return { context, dispose: () => {} };
+  const timers = trackedTimers();
+  for (const [name, fn] of Object.entries(timers.globals)) define(name, fn);
+  return { context, dispose: timers.clearAll };
+}
+
+/**
+ * Timer functions that remember what they started. A long-lived isolate runs
+ * many tasks; clearing a finished task's timers keeps a forgotten
+ * `setInterval` from printing into, or throwing into, the next one.
+ */
+function trackedTimers(): { globals: Record<string, unknown>; clearAll: () => void } {
+  const live = new Set<NodeJS.Timeout | NodeJS.Immediate>();
+  const track = <A extends unknown[]>(start: (callback: (...args: A) => void, ...rest: never[]) => NodeJS.Timeout, once: boolean) => {
+    const wrapper = (callback: (...args: A) => void, ...rest: never[]): NodeJS.Timeout => {
+      const handle: NodeJS.Timeout = start(
+        once
+          ? (...args: A) => {
+              live.delete(handle);
+              callback(...args);
+            }
+          : callback,
+        ...rest,
+      );
+      live.add(handle);
+      return handle;
+    };
+    // util.promisify(setTimeout) keeps working.
+    return Object.assign(wrapper, { [promisify.custom]: (start as unknown as Record<symbol, unknown>)[promisify.custom] });
+  };
+  const untrack = (stop: (handle: never) => void) => (handle: never): void => {
+    live.delete(handle);
+    stop(handle);
+  };
+  return {
+    globals: {
+      setTimeout: track(setTimeout as never, true),
+      setInterval: track(setInterval as never, false),
+      setImmediate: track(setImmediate as never, true),
+      clearTimeout: untrack(clearTimeout),
+      clearInterval: untrack(clearInterval),
+      clearImmediate: untrack(clearImmediate),
+    },
+    clearAll: () => {
+      for (const handle of live) {
+        clearTimeout(handle as NodeJS.Timeout);
+        clearImmediate(handle as NodeJS.Immediate);
+      }
+      live.clear();
+    },
+  };
 }
 
 let resolveModule: ((specifier: string, parent: string) => string) | undefined;

@@ -7,92 +7,118 @@ import type { OutputSink } from './output.js';
 import { describeThrown } from './thrown.js';
 
 /** What a task needs from the isolate it runs in. */
-export interface EvaluationEnvironment {
+export interface TaskEnvironment {
   readonly context: vm.Context;
   readonly sink: OutputSink;
   /** Posts a message to the host; throws a DataCloneError for an uncloneable message. */
   readonly send: (message: HarnessMessage) => void;
+  /** Shared cell for the total bytes printed, when the host reads one. */
+  readonly outputTotal: Float64Array | undefined;
   readonly importModule: (specifier: string) => Promise<unknown>;
   /** Trims a stack to the user's frames. */
   readonly cleanStack: (stack: string, userFiles: readonly string[]) => string;
 }
 
 /**
- * Runs the one task of this isolate: setup (not captured), then the code,
- * awaiting its value; reports exactly one `result` or `exception`. An error
- * thrown asynchronously (a timer callback, an unhandled rejection) before the
- * value settles is that exception.
+ * One task: setup (not captured), then the code, awaiting its value; reports
+ * exactly one `result` or `exception`. An error thrown asynchronously (a timer
+ * callback, an unhandled rejection) before the value settles is that
+ * exception: the isolate's entry routes such errors to {@link reportThrown}.
  */
-export async function runTask(task: TaskMessage, env: EvaluationEnvironment): Promise<void> {
-  const userFiles = [task.main.filename, ...task.setup.map((unit) => unit.filename)];
-  const clean = (stack: string): string => env.cleanStack(stack, userFiles);
-  let phase: 'setup' | 'eval' = 'setup';
-  let reported = false;
-  const started = performance.now();
-  let evalStarted = started;
-  let evalEnded = started;
-  const timings = (serializeStarted: number): EvalTimings => ({
-    setupMs: evalStarted - started,
-    evalMs: evalEnded - evalStarted,
-    serializeMs: performance.now() - serializeStarted,
-  });
-  const sendCloned = (message: Extract<HarnessMessage, { value: unknown }>): void => {
+export class TaskRun {
+  readonly #task: TaskMessage;
+  readonly #env: TaskEnvironment;
+  readonly #userFiles: readonly string[];
+  #phase: 'setup' | 'eval' = 'setup';
+  #reported = false;
+  #started = 0;
+  #evalStarted = 0;
+  #evalEnded = 0;
+  #done!: () => void;
+  /** Resolves once the result or the exception has been sent. */
+  readonly done = new Promise<void>((resolve) => (this.#done = resolve));
+
+  constructor(task: TaskMessage, env: TaskEnvironment) {
+    this.#task = task;
+    this.#env = env;
+    this.#userFiles = [task.main.filename, ...task.setup.map((unit) => unit.filename)];
+  }
+
+  /** Evaluates the task; resolves once it has been reported. */
+  async run(): Promise<void> {
+    const env = this.#env;
+    this.#started = performance.now();
+    let value: unknown;
     try {
-      env.send(message);
-    } catch {
-      env.send({ ...message, value: toCloneable(message.value) });
+      for (const unit of this.#task.setup) await this.#evaluate(unit);
+      this.#phase = 'eval';
+      env.sink.begin((text) => env.send({ type: 'output', text }), env.outputTotal, this.#task.maxOutput);
+      this.#evalStarted = performance.now();
+      value = await this.#evaluate(this.#task.main);
+      this.#evalEnded = performance.now();
+    } catch (thrown) {
+      this.reportThrown(thrown);
+      return this.done;
     }
-  };
-  const reportThrown = (thrown: unknown): void => {
-    if (reported) return;
-    reported = true;
-    if (phase === 'eval') evalEnded = performance.now();
-    else evalStarted = evalEnded = performance.now();
+    if (this.#reported) return this.done;
+    this.#reported = true;
     const serializeStarted = performance.now();
-    const description = describeThrown(thrown, clean);
-    sendCloned({ type: 'exception', phase, ...description, value: thrown, timings: timings(serializeStarted) });
-  };
-  process.on('uncaughtException', reportThrown);
-  process.on('unhandledRejection', reportThrown);
-  // A value that never settles leaves the worker with nothing to do: it would
-  // exit by itself (code 0). Stay alive until the host's timeout kills us.
-  setInterval(() => {}, 2 ** 31 - 1);
-
-  env.sink.setMax(task.maxOutput);
-  let value: unknown;
-  try {
-    for (const unit of task.setup) await evaluate(unit, env);
-    phase = 'eval';
-    env.sink.capturing = true;
-    evalStarted = performance.now();
-    value = await evaluate(task.main, env);
-    evalEnded = performance.now();
-  } catch (thrown) {
-    reportThrown(thrown);
-    return;
+    const inspected = safeInspect(value);
+    this.#send({ type: 'result', value, inspected, timings: this.#timings(serializeStarted) });
+    return this.done;
   }
-  if (reported) return;
-  reported = true;
-  const serializeStarted = performance.now();
-  const inspected = safeInspect(value);
-  sendCloned({ type: 'result', value, inspected, timings: timings(serializeStarted) });
-}
 
-async function evaluate(unit: SourceUnit, env: EvaluationEnvironment): Promise<unknown> {
-  // The one intentional eval of the library: running the caller's code is the product.
-  const script = new vm.Script(unit.code, {
-    filename: unit.filename,
-    importModuleDynamically: ((specifier: string) => env.importModule(specifier)) as never,
-  });
-  // displayErrors would prepend a source excerpt to runtime stacks; compile errors keep theirs.
-  let value: unknown = script.runInContext(env.context, { displayErrors: false });
-  if (unit.async) {
-    const wrapped = (await value) as { value: unknown } | undefined;
-    value = wrapped?.value;
+  /** Reports a thrown value as this task's exception, unless it already reported. */
+  reportThrown(thrown: unknown): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    const now = performance.now();
+    if (this.#phase === 'setup') this.#evalStarted = now;
+    this.#evalEnded = now;
+    const description = describeThrown(thrown, (stack) => this.#env.cleanStack(stack, this.#userFiles));
+    this.#send({ type: 'exception', phase: this.#phase, ...description, value: thrown, timings: this.#timings(now) });
   }
-  // A promise as the final value is awaited, whichever realm made it.
-  if (types.isPromise(value)) value = await value;
-  return value;
+
+  #timings(serializeStarted: number): EvalTimings {
+    return {
+      setupMs: this.#evalStarted - this.#started,
+      evalMs: this.#evalEnded - this.#evalStarted,
+      serializeMs: performance.now() - serializeStarted,
+    };
+  }
+
+  /** Sends the final message, copying the value by hand if structured clone refuses it. */
+  #send(message: Extract<HarnessMessage, { value: unknown }>): void {
+    try {
+      this.#env.send(message);
+    } catch {
+      try {
+        this.#env.send({ ...message, value: toCloneable(message.value) });
+      } catch (error) {
+        // Still refused (e.g. nested deeper than the serializer's stack): send the text alone.
+        this.#env.send({ ...message, value: `[not transferable: ${safeInspect(error)}]` });
+      }
+    }
+    this.#env.sink.end();
+    this.#done();
+  }
+
+  async #evaluate(unit: SourceUnit): Promise<unknown> {
+    // The one intentional eval of the library: running the caller's code is the product.
+    const script = new vm.Script(unit.code, {
+      filename: unit.filename,
+      importModuleDynamically: ((specifier: string) => this.#env.importModule(specifier)) as never,
+    });
+    // displayErrors would prepend a source excerpt to runtime stacks; compile errors keep theirs.
+    let value: unknown = script.runInContext(this.#env.context, { displayErrors: false });
+    if (unit.async) {
+      const wrapped = (await value) as { value: unknown } | undefined;
+      value = wrapped?.value;
+    }
+    // A promise as the final value is awaited, whichever realm made it.
+    if (types.isPromise(value)) value = await value;
+    return value;
+  }
 }
 
 function safeInspect(value: unknown): string {

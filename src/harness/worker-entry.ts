@@ -1,36 +1,26 @@
 /**
  * Entry of a single-use worker isolate. Boots everything a task needs — the
- * vm context, the captured console, the stack cleaner, warm code paths — then
- * says `ready` and waits for exactly one task on its private port.
+ * vm context, the captured console, warm code paths — then says `ready` and
+ * waits for exactly one task on its private port.
  */
-import { inspect } from 'node:util';
-import * as vm from 'node:vm';
 import { workerData } from 'node:worker_threads';
 import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
-import { captureProcessStreams, createCapturedConsole } from './console.js';
-import { createDynamicImport, createSandboxContext } from './context.js';
-import { runTask } from './evaluate.js';
-import { OutputSink } from './output.js';
-import { cleanStack } from './thrown.js';
+import { TaskRun } from './evaluate.js';
+import { createRuntime } from './runtime.js';
 
 const { port, outputTotal, cwd, harnessFile } = workerData as WorkerBootData;
 // Bound now, so sandboxed code that patches MessagePort.prototype cannot intercept us.
-const post = port.postMessage.bind(port) as (message: HarnessMessage) => void;
-const sink = new OutputSink((text) => post({ type: 'output', text }), new Float64Array(outputTotal));
-const ownMarkers = ['node:vm', harnessFile];
-const clean = (stack: string, userFiles: readonly string[]): string => cleanStack(stack, userFiles, ownMarkers);
-const sandboxConsole = createCapturedConsole(sink, (stack) => clean(stack, ['<sandbox>']));
-captureProcessStreams(sink);
-const context = createSandboxContext({ console: sandboxConsole, cwd });
-const importModule = createDynamicImport(cwd);
-
-// A fresh isolate runs everything cold; exercising the hot path once here,
-// while the spare waits, takes that cost off the caller's clock.
-new vm.Script('void 0', { filename: '<warmup>' }).runInContext(context);
-inspect({ warm: [1, 'up', new Date(0)] });
-clean(new Error('warmup').stack ?? '', ['<warmup>']);
+const send = port.postMessage.bind(port) as (message: HarnessMessage) => void;
+const runtime = createRuntime({ cwd, harnessFile, trackTimers: false });
+const { context } = runtime.newContext();
+const total = new Float64Array(outputTotal);
 
 port.once('message', (task: TaskMessage) => {
-  void runTask(task, { context, sink, send: post, importModule, cleanStack: clean });
+  // A value that never settles leaves the worker with nothing to do: it would
+  // exit by itself (code 0). Stay alive until the host kills us.
+  setInterval(() => {}, 2 ** 31 - 1);
+  const run = new TaskRun(task, { context, sink: runtime.sink, send, outputTotal: total, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
+  runtime.setActive(run);
+  void run.run();
 });
-post({ type: 'ready' });
+send({ type: 'ready' });

@@ -31,8 +31,33 @@ export interface Isolate {
   drain(): HarnessMessage[];
   /** Bytes of output the code printed in total, including bytes the harness did not send. */
   outputBytes(): number;
-  /** Ends the isolate; safe to call more than once. */
+  /** Ends the isolate at once, whatever it is doing; safe to call more than once. */
   kill(): Promise<void>;
+  /** The task reported its result: let go of the isolate (single-use ones are killed). */
+  release(): void;
+}
+
+/** An isolate handed to a run, and how long the run waited for it to boot. */
+export interface Acquired {
+  readonly isolate: Isolate;
+  /** Milliseconds spent waiting for a boot; 0 when one was ready. */
+  readonly bootWaitMs: number;
+}
+
+/** Where a sandbox gets its isolates: the warm single-use pool, or the piscina pool of contexts. */
+export interface IsolateProvider {
+  /** Isolates booted and idle. */
+  readonly warm: number;
+  /** Starts booting spares without waiting. */
+  prime(): void;
+  /** Resolves once the configured spares are ready. */
+  warmup(): Promise<void>;
+  /** An isolate ready for one task. */
+  acquire(): Promise<Acquired>;
+  /** Takes back an acquired isolate that was never given a task. */
+  restore(isolate: Isolate): void;
+  /** Ends every isolate; pending acquires reject. */
+  close(): Promise<void>;
 }
 
 /** What a sandbox needs to start its isolates. */

@@ -76,6 +76,10 @@ export class WorkerIsolate implements Isolate {
     return this.#outputBytes[0] ?? 0;
   }
 
+  release(): void {
+    void this.kill();
+  }
+
   kill(): Promise<void> {
     this.#listener = undefined;
     this.#killed ??= (this.#exited ? Promise.resolve() : this.#worker.terminate().then(() => undefined)).finally(() =>

@@ -1,0 +1,56 @@
+import { inspect } from 'node:util';
+import * as vm from 'node:vm';
+import { captureProcessStreams, createCapturedConsole } from './console.js';
+import { createDynamicImport, createSandboxContext, type SandboxContext } from './context.js';
+import type { TaskRun } from './evaluate.js';
+import { OutputSink } from './output.js';
+import { cleanStack } from './thrown.js';
+
+/** What every isolate entry sets up once, whatever runs its tasks. */
+export interface HarnessRuntime {
+  readonly sink: OutputSink;
+  readonly importModule: (specifier: string) => Promise<unknown>;
+  readonly cleanStack: (stack: string, userFiles: readonly string[]) => string;
+  /** A fresh vm context wired to this runtime's console. */
+  newContext(): SandboxContext;
+  /** The task that asynchronous errors (uncaught exceptions, unhandled rejections) belong to. */
+  setActive(run: TaskRun | undefined): void;
+}
+
+/**
+ * Boots the parts of the harness that live as long as the isolate: output
+ * capture of `console` and the process streams, module loading from `cwd`,
+ * the stack cleaner, and the routing of asynchronous errors to the running
+ * task. Then runs the hot path once, so the first task does not pay for
+ * cold code.
+ */
+export function createRuntime(options: { cwd: string; harnessFile: string; trackTimers: boolean }): HarnessRuntime {
+  const sink = new OutputSink();
+  const ownMarkers = ['node:vm', options.harnessFile];
+  const clean = (stack: string, userFiles: readonly string[]): string => cleanStack(stack, userFiles, ownMarkers);
+  const sandboxConsole = createCapturedConsole(sink, (stack) => clean(stack, ['<sandbox>']));
+  captureProcessStreams(sink);
+  let active: TaskRun | undefined;
+  const route = (thrown: unknown): void => active?.reportThrown(thrown);
+  process.on('uncaughtException', route);
+  process.on('unhandledRejection', route);
+  const runtime: HarnessRuntime = {
+    sink,
+    importModule: createDynamicImport(options.cwd),
+    cleanStack: clean,
+    newContext: () => createSandboxContext({ console: sandboxConsole, cwd: options.cwd, trackTimers: options.trackTimers }),
+    setActive: (run) => {
+      active = run;
+    },
+  };
+  warmUp(runtime);
+  return runtime;
+}
+
+function warmUp(runtime: HarnessRuntime): void {
+  const { context, dispose } = runtime.newContext();
+  new vm.Script('void 0', { filename: '<warmup>' }).runInContext(context);
+  inspect({ warm: [1, 'up', new Date(0)] });
+  runtime.cleanStack(new Error('warmup').stack ?? '', ['<warmup>']);
+  dispose();
+}

@@ -1,0 +1,152 @@
+import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { CONTEXT_HARNESS_FILE } from '../harness-location.js';
+import type { SandboxLogger } from '../logger.js';
+import type { ContextBootData, ContextTaskPayload, HarnessMessage, TaskMessage } from '../protocol.js';
+import type { Acquired, Isolate, IsolateConfig, IsolateExit, IsolateListener, IsolateProvider } from './isolate.js';
+
+/** Options of a {@link ContextPool}. */
+export interface ContextPoolOptions extends IsolateConfig {
+  /** Workers kept booted while idle. */
+  readonly warm: number;
+  /** Workers at most: one task runs in a worker at a time. */
+  readonly concurrency: number;
+  readonly logger: SandboxLogger;
+}
+
+/** How long an idle worker above `warm` lingers before piscina ends it. */
+const IDLE_TIMEOUT_MS = 30_000;
+
+let nextTaskId = 1;
+
+/**
+ * The `'context'` level: long-lived piscina workers, a fresh vm context per
+ * task. piscina does what it is built for — keeping workers, replacing one
+ * that a timeout or a crash ended — while the sandbox keeps its own FIFO
+ * queue in front, so at most `concurrency` tasks ever reach piscina and
+ * `maxQueue`, abort-while-queued and the timings behave as in `'worker'`.
+ */
+export class ContextPool implements IsolateProvider {
+  readonly #piscina: Piscina<ContextTaskPayload, void>;
+  readonly #warm: number;
+  #busy = 0;
+
+  constructor(options: ContextPoolOptions) {
+    const workerData: ContextBootData = { cwd: options.cwd, harnessFile: CONTEXT_HARNESS_FILE };
+    this.#warm = options.warm;
+    this.#piscina = new Piscina<ContextTaskPayload, void>({
+      filename: CONTEXT_HARNESS_FILE,
+      minThreads: Math.min(options.warm, options.concurrency),
+      maxThreads: options.concurrency,
+      idleTimeout: IDLE_TIMEOUT_MS,
+      workerData,
+      ...(options.env === undefined ? {} : { env: options.env as Record<string, string> }),
+      ...(options.memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.memoryLimit } }),
+    });
+    this.#piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'context pool worker failed'));
+  }
+
+  get warm(): number {
+    return Math.max(0, this.#piscina.threads.length - this.#busy);
+  }
+
+  prime(): void {}
+
+  async warmup(): Promise<void> {
+    // One no-op task per worker proves each has booted and loaded the harness.
+    const pings = Array.from({ length: Math.min(this.#warm, this.#piscina.maxThreads) }, () => {
+      const { port1, port2 } = new MessageChannel();
+      port1.close();
+      return this.#piscina.run({ port: port2, outputTotal: new SharedArrayBuffer(8) }, { transferList: [port2] });
+    });
+    await Promise.all(pings);
+  }
+
+  acquire(): Promise<Acquired> {
+    return Promise.resolve({ isolate: new ContextTask(this.#piscina, this.#track), bootWaitMs: 0 });
+  }
+
+  restore(): void {}
+
+  async close(): Promise<void> {
+    await this.#piscina.destroy();
+  }
+
+  readonly #track = (delta: number): void => {
+    this.#busy += delta;
+  };
+}
+
+/** One task on the piscina pool, seen through the {@link Isolate} interface. */
+class ContextTask implements Isolate {
+  readonly id = nextTaskId++;
+  readonly ready = Promise.resolve();
+  readonly #piscina: Piscina<ContextTaskPayload, void>;
+  readonly #track: (delta: number) => void;
+  readonly #abort = new AbortController();
+  readonly #outputBytes: Float64Array;
+  readonly #outputTotal: SharedArrayBuffer;
+  #port: MessagePort | undefined;
+  #listener: IsolateListener | undefined;
+  #settled: Promise<void> = Promise.resolve();
+
+  constructor(piscina: Piscina<ContextTaskPayload, void>, track: (delta: number) => void) {
+    this.#piscina = piscina;
+    this.#track = track;
+    this.#outputTotal = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
+    this.#outputBytes = new Float64Array(this.#outputTotal);
+  }
+
+  start(task: TaskMessage, listener: IsolateListener): void {
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#listener = listener;
+    port1.on('message', (message: HarnessMessage) => this.#listener?.message(message));
+    this.#track(1);
+    this.#settled = this.#piscina
+      .run({ port: port2, outputTotal: this.#outputTotal, task }, { transferList: [port2], signal: this.#abort.signal })
+      .then(
+        () => {},
+        (error: Error) => this.#listener?.exit(describeExit(error)),
+      )
+      .finally(() => this.#track(-1));
+  }
+
+  drain(): HarnessMessage[] {
+    const messages: HarnessMessage[] = [];
+    if (this.#port === undefined) return messages;
+    for (;;) {
+      const received: { message: HarnessMessage } | undefined = receiveMessageOnPort(this.#port);
+      if (received === undefined) return messages;
+      messages.push(received.message);
+    }
+  }
+
+  outputBytes(): number {
+    return this.#outputBytes[0] ?? 0;
+  }
+
+  async kill(): Promise<void> {
+    this.#listener = undefined;
+    // piscina terminates the worker running an aborted task and starts another.
+    this.#abort.abort();
+    await this.#settled;
+    this.#port?.close();
+  }
+
+  release(): void {
+    this.#listener = undefined;
+    // The task has reported; its worker goes back to the pool as soon as
+    // piscina hears that the task function returned. Aborting now would kill it.
+    void this.#settled.then(() => this.#port?.close());
+  }
+}
+
+function describeExit(error: Error & { code?: string }): IsolateExit {
+  const exited = /worker exited with code: (-?\d+)/.exec(error.message);
+  return {
+    ...(exited?.[1] === undefined ? {} : { exitCode: Number(exited[1]) }),
+    ...(exited === null ? { error } : {}),
+    outOfMemory: error.code === 'ERR_WORKER_OUT_OF_MEMORY',
+  };
+}
