@@ -3,7 +3,11 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { worker: 'src/harness/worker-entry.ts', context: 'src/harness/context-entry.ts' },
+  entryPoints: {
+    worker: 'src/harness/worker-entry.ts',
+    context: 'src/harness/context-entry.ts',
+    process: 'src/harness/process-entry.ts',
+  },
   outdir: 'dist/harness',
   outExtension: { '.js': '.cjs' },
   bundle: true,

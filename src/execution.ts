@@ -33,6 +33,7 @@ export class Execution {
   readonly result: Promise<RunResult>;
   #timer: NodeJS.Timeout | undefined;
   #finished = false;
+  #stopping = false;
   #onAbort: (() => void) | undefined;
 
   constructor(isolate: Isolate, context: ExecutionContext) {
@@ -90,6 +91,7 @@ export class Execution {
         return;
       }
       case 'ready':
+      case 'output-total':
         return;
     }
   }
@@ -106,6 +108,8 @@ export class Execution {
       error = { type: 'crashed', reason: 'out-of-memory', message: 'The isolate ran out of memory', ...code(exit) };
     } else if (exit.error !== undefined) {
       error = { type: 'crashed', reason: 'error', message: exit.error.message, ...code(exit) };
+    } else if (exit.signal !== undefined) {
+      error = { type: 'crashed', reason: 'exit', message: `The isolate was killed by ${exit.signal}`, ...code(exit) };
     } else {
       error = { type: 'crashed', reason: 'exit', message: `The isolate exited with code ${exit.exitCode ?? '?'}`, ...code(exit) };
     }
@@ -115,12 +119,14 @@ export class Execution {
 
   /** Ends the run without a result from the harness: keep every byte it sent first. */
   #stop(error: RunError): void {
-    if (this.#finished) return;
-    // Output (or even the result) may still sit in the port: it wins over the stop.
-    for (const message of this.#isolate.drain()) this.#receive(message);
-    if (this.#finished) return;
-    this.#finish({ ok: false, output: '', error, durationMs: 0, timings: this.#timings() }, undefined);
-    void this.#isolate.kill();
+    if (this.#finished || this.#stopping) return;
+    this.#stopping = true;
+    clearTimeout(this.#timer);
+    void this.#isolate.terminate().then((pending) => {
+      // Output (or even the result) may still have been in flight: it wins over the stop.
+      for (const message of pending) this.#receive(message);
+      if (!this.#finished) this.#finish({ ok: false, output: '', error, durationMs: 0, timings: this.#timings() }, undefined);
+    });
   }
 
   #timings(): RunTimings {

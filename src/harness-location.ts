@@ -9,3 +9,6 @@ export const WORKER_HARNESS_FILE = fileURLToPath(new URL('./harness/worker.cjs',
 
 /** The entry piscina loads in each `'context'` pool worker. */
 export const CONTEXT_HARNESS_FILE = fileURLToPath(new URL('./harness/context.cjs', import.meta.url));
+
+/** The script each `'process'` isolate runs. */
+export const PROCESS_HARNESS_FILE = fileURLToPath(new URL('./harness/process.cjs', import.meta.url));

@@ -6,5 +6,5 @@
 export { createSandbox, run, Sandbox, type SandboxStats } from './sandbox.js';
 export { formatResult, type FormatOptions } from './format.js';
 export { SandboxClosedError, SandboxOverloadedError } from './errors.js';
-export type { Isolation, RunOptions, SandboxOptions } from './options.js';
+export type { Isolation, PermissionProfile, RunOptions, SandboxOptions } from './options.js';
 export type { RunError, RunFailure, RunResult, RunSuccess, RunTimings } from './result.js';

@@ -82,6 +82,22 @@ export interface SandboxOptions extends RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Any pino-compatible logger. Silent by default. */
   readonly logger?: Logger;
+  /**
+   * `isolation: 'process'` only: run the child under Node's permission model
+   * (`--permission`; `--experimental-permission` on Node 20). The code cannot
+   * spawn processes or start workers, reads only `allowRead` (default: all)
+   * and writes only `allowWrite` (default: nowhere). Network access is NOT
+   * restricted by Node's permission model.
+   */
+  readonly permissions?: PermissionProfile;
+}
+
+/** Node permission model settings for a `'process'` isolate. */
+export interface PermissionProfile {
+  /** Paths the code may read; `'*'` (the default) reads everything. */
+  readonly allowRead?: '*' | readonly string[];
+  /** Paths the code may write. Default: none. */
+  readonly allowWrite?: readonly string[];
 }
 
 /** {@link RunOptions} with every default filled in. */
@@ -105,6 +121,7 @@ export interface ResolvedSandboxOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
   readonly logger: Logger | undefined;
+  readonly permissions: PermissionProfile | undefined;
   readonly runDefaults: ResolvedRunOptions;
 }
 
@@ -119,9 +136,8 @@ export const RUN_DEFAULTS: ResolvedRunOptions = Object.freeze({
   filename: '<sandbox>',
 });
 
-const SANDBOX_ONLY_KEYS = ['isolation', 'warm', 'concurrency', 'maxQueue', 'memoryLimit', 'cwd', 'env', 'logger'];
+const SANDBOX_ONLY_KEYS = ['isolation', 'warm', 'concurrency', 'maxQueue', 'memoryLimit', 'cwd', 'env', 'logger', 'permissions'];
 const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
-const IMPLEMENTED_ISOLATIONS: readonly Isolation[] = ['worker', 'context'];
 
 /** `\`-1\` (number)`: how a received value is shown in validation messages. */
 function shown(value: unknown): string {
@@ -205,6 +221,17 @@ function readRunOptions(options: RunOptions, defaults: ResolvedRunOptions): Reso
   };
 }
 
+function checkPermissions(permissions: unknown, isolation: Isolation): void {
+  if (typeof permissions !== 'object' || permissions === null) fail('permissions', 'an object', permissions);
+  if (isolation !== 'process') {
+    throw new TypeError(`\`permissions\` needs \`isolation: 'process'\` (Node's permission model is per process), got isolation '${isolation}'`);
+  }
+  const { allowRead, allowWrite } = permissions as PermissionProfile;
+  const isPathList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '');
+  if (allowRead !== undefined && allowRead !== '*' && !isPathList(allowRead)) fail('permissions.allowRead', "'*' or an array of paths", allowRead);
+  if (allowWrite !== undefined && !isPathList(allowWrite)) fail('permissions.allowWrite', 'an array of paths', allowWrite);
+}
+
 function isLogger(value: unknown): value is Logger {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
@@ -215,11 +242,8 @@ function isLogger(value: unknown): value is Logger {
 export function resolveSandboxOptions(options: SandboxOptions | undefined): ResolvedSandboxOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options', 'an object', options);
   const given = options ?? {};
-  const { isolation = 'worker', warm, concurrency, maxQueue, memoryLimit, cwd, env, logger } = given;
+  const { isolation = 'worker', warm, concurrency, maxQueue, memoryLimit, cwd, env, logger, permissions } = given;
   if (!ISOLATIONS.includes(isolation)) fail('isolation', "'context', 'worker' or 'process'", isolation);
-  if (!IMPLEMENTED_ISOLATIONS.includes(isolation)) {
-    throw new TypeError(`\`isolation: '${isolation}'\` is not implemented yet; use 'worker' or 'context'`);
-  }
   if (memoryLimit !== undefined && (typeof memoryLimit !== 'number' || !(memoryLimit > 0) || memoryLimit === Infinity)) {
     fail('memoryLimit', 'a positive number of megabytes', memoryLimit);
   }
@@ -234,6 +258,7 @@ export function resolveSandboxOptions(options: SandboxOptions | undefined): Reso
     }
   }
   if (logger !== undefined && !isLogger(logger)) fail('logger', 'a pino-compatible logger (child, debug, info, warn, error)', logger);
+  if (permissions !== undefined) checkPermissions(permissions, isolation);
   const cores = availableParallelism();
   return {
     isolation,
@@ -244,6 +269,7 @@ export function resolveSandboxOptions(options: SandboxOptions | undefined): Reso
     cwd: cwd ?? process.cwd(),
     env: env === undefined ? undefined : { ...env },
     logger,
+    permissions,
     runDefaults: readRunOptions(given, RUN_DEFAULTS),
   };
 }

@@ -86,7 +86,7 @@ export class WarmPool implements IsolateProvider {
    */
   restore(isolate: Isolate): void {
     if (this.#closed) {
-      void isolate.kill();
+      void isolate.terminate();
       return;
     }
     const waiter = this.#waiters.shift();
@@ -106,7 +106,7 @@ export class WarmPool implements IsolateProvider {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
     for (const waiter of this.#warmupWaiters.splice(0)) waiter.reject(error);
     this.#spares.length = 0;
-    await Promise.all([...this.#all].map((isolate) => isolate.kill()));
+    await Promise.all([...this.#all].map((isolate) => isolate.terminate()));
     this.#all.clear();
   }
 
@@ -151,7 +151,7 @@ export class WarmPool implements IsolateProvider {
       (error: Error) => {
         this.#booting--;
         this.#all.delete(isolate);
-        void isolate.kill();
+        void isolate.terminate();
         if (!this.#closed) this.#bootFailed(error);
       },
     );

@@ -34,6 +34,8 @@ export interface EvalTimings {
 export type HarnessMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'output'; readonly text: string }
+  /** Total bytes printed so far, for hosts without a shared counter (`'process'`); sent while output is dropped. */
+  | { readonly type: 'output-total'; readonly bytes: number }
   | {
       readonly type: 'result';
       readonly value: unknown;
@@ -74,4 +76,10 @@ export interface ContextTaskPayload {
   readonly outputTotal: SharedArrayBuffer;
   /** Absent for a warm-up ping, which only proves the worker booted. */
   readonly task?: TaskMessage;
+}
+
+/** What the host hands a `'process'` isolate at start-up (JSON in `argv[2]`). */
+export interface ProcessBootData {
+  readonly cwd: string;
+  readonly harnessFile: string;
 }

@@ -4,6 +4,7 @@ import { SandboxClosedError, SandboxOverloadedError } from './errors.js';
 import { Execution } from './execution.js';
 import { ContextPool } from './isolates/context.js';
 import type { IsolateProvider } from './isolates/isolate.js';
+import { ProcessIsolate } from './isolates/process.js';
 import { WorkerIsolate } from './isolates/worker.js';
 import { type SandboxLogger, sandboxLogger } from './logger.js';
 import {
@@ -16,7 +17,7 @@ import {
   type SandboxOptions,
 } from './options.js';
 import { WarmPool } from './pool.js';
-import { prepareSource, SourceError } from './prepare-stub.js';
+import { prepareSource, SourceError } from './prepare/index.js';
 import type { SourceUnit, TaskMessage } from './protocol.js';
 import type { RunFailure, RunResult } from './result.js';
 
@@ -234,7 +235,11 @@ function createProvider(options: ResolvedSandboxOptions, logger: SandboxLogger):
   if (options.isolation === 'context') {
     return new ContextPool({ cwd, env, memoryLimit, warm, concurrency, logger });
   }
-  return new WarmPool(() => new WorkerIsolate({ cwd, env, memoryLimit }), {
+  const launch =
+    options.isolation === 'process'
+      ? () => new ProcessIsolate({ cwd, env, memoryLimit, permissions: options.permissions })
+      : () => new WorkerIsolate({ cwd, env, memoryLimit });
+  return new WarmPool(launch, {
     warm,
     // Boots the machine can run at once without slowing each other down: one per core.
     maxBooting: Math.max(1, Math.min(concurrency, availableParallelism())),

@@ -2,7 +2,7 @@ import { afterAll } from 'vitest';
 import { createSandbox, type RunFailure, type RunResult, type RunSuccess, type Sandbox, type SandboxOptions } from 'repl-sandbox';
 
 /** The isolation levels every behaviour test runs against. */
-export const LEVELS = ['worker', 'context'] as const;
+export const LEVELS = ['worker', 'context', 'process'] as const;
 
 /** A sandbox closed after the file's tests. */
 export function useSandbox(options?: SandboxOptions): Sandbox {

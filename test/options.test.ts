@@ -34,6 +34,8 @@ describe('caller mistakes are TypeErrors that name the option and show the value
 
   it.each([
     [{ isolation: 'thread' }, /`isolation`/],
+    [{ permissions: {} }, /`permissions` needs `isolation: 'process'`/],
+    [{ isolation: 'process', permissions: { allowWrite: '/tmp' } }, /`permissions.allowWrite`/],
     [{ warm: -1 }, /`warm`/],
     [{ concurrency: 0 }, /`concurrency`.*`0`/],
     [{ maxQueue: -1 }, /`maxQueue`/],

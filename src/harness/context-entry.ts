@@ -10,7 +10,7 @@ import { TaskRun } from './evaluate.js';
 import { createRuntime } from './runtime.js';
 
 const { cwd, harnessFile } = workerData as ContextBootData;
-const runtime = createRuntime({ cwd, harnessFile, trackTimers: true });
+const runtime = createRuntime({ cwd, harnessFile, trackTimers: true, guardProcessKill: true });
 // Tasks share this worker's process object: give each the environment the worker started with.
 const bootEnv = { ...process.env };
 let next: SandboxContext | undefined = runtime.newContext();
@@ -29,6 +29,7 @@ export default async function runContextTask({ port, outputTotal, task }: Contex
     sink: runtime.sink,
     send,
     outputTotal: new Float64Array(outputTotal),
+    reportOutputTotal: false,
     importModule: runtime.importModule,
     cleanStack: runtime.cleanStack,
   });

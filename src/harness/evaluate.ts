@@ -14,6 +14,8 @@ export interface TaskEnvironment {
   readonly send: (message: HarnessMessage) => void;
   /** Shared cell for the total bytes printed, when the host reads one. */
   readonly outputTotal: Float64Array | undefined;
+  /** Without a shared cell, the total is sent as `output-total` messages instead. */
+  readonly reportOutputTotal: boolean;
   readonly importModule: (specifier: string) => Promise<unknown>;
   /** Trims a stack to the user's frames. */
   readonly cleanStack: (stack: string, userFiles: readonly string[]) => string;
@@ -52,7 +54,12 @@ export class TaskRun {
     try {
       for (const unit of this.#task.setup) await this.#evaluate(unit);
       this.#phase = 'eval';
-      env.sink.begin((text) => env.send({ type: 'output', text }), env.outputTotal, this.#task.maxOutput);
+      env.sink.begin(
+        (text) => env.send({ type: 'output', text }),
+        env.outputTotal,
+        this.#task.maxOutput,
+        env.reportOutputTotal ? (bytes) => env.send({ type: 'output-total', bytes }) : undefined,
+      );
       this.#evalStarted = performance.now();
       value = await this.#evaluate(this.#task.main);
       this.#evalEnded = performance.now();
@@ -89,6 +96,8 @@ export class TaskRun {
 
   /** Sends the final message, copying the value by hand if structured clone refuses it. */
   #send(message: Extract<HarnessMessage, { value: unknown }>): void {
+    // Output ends here; the final total must reach the host before the result.
+    this.#env.sink.end();
     try {
       this.#env.send(message);
     } catch {
@@ -99,7 +108,6 @@ export class TaskRun {
         this.#env.send({ ...message, value: `[not transferable: ${safeInspect(error)}]` });
       }
     }
-    this.#env.sink.end();
     this.#done();
   }
 

@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { inspect } from 'node:util';
 import * as vm from 'node:vm';
 import { captureProcessStreams, createCapturedConsole } from './console.js';
@@ -24,12 +25,19 @@ export interface HarnessRuntime {
  * task. Then runs the hot path once, so the first task does not pay for
  * cold code.
  */
-export function createRuntime(options: { cwd: string; harnessFile: string; trackTimers: boolean }): HarnessRuntime {
+export function createRuntime(options: {
+  cwd: string;
+  harnessFile: string;
+  trackTimers: boolean;
+  /** In-process levels: `process.kill` aimed at the host's own process ends this isolate instead. */
+  guardProcessKill: boolean;
+}): HarnessRuntime {
   const sink = new OutputSink();
   const ownMarkers = ['node:vm', options.harnessFile];
   const clean = (stack: string, userFiles: readonly string[]): string => cleanStack(stack, userFiles, ownMarkers);
   const sandboxConsole = createCapturedConsole(sink, (stack) => clean(stack, ['<sandbox>']));
   captureProcessStreams(sink);
+  if (options.guardProcessKill) guardProcessKill();
   let active: TaskRun | undefined;
   const route = (thrown: unknown): void => active?.reportThrown(thrown);
   process.on('uncaughtException', route);
@@ -53,4 +61,21 @@ function warmUp(runtime: HarnessRuntime): void {
   inspect({ warm: [1, 'up', new Date(0)] });
   runtime.cleanStack(new Error('warmup').stack ?? '', ['<warmup>']);
   dispose();
+}
+
+/**
+ * A worker shares its process with the host, so `process.kill(process.pid)`
+ * would kill the host. Signals aimed at our own process (or its group) end
+ * only this isolate, the way the signal would end a process of its own:
+ * exit code 128 + signal number. Best effort: a shell `kill` is not caught.
+ */
+function guardProcessKill(): void {
+  const kill = process.kill.bind(process);
+  const ownTargets = new Set([process.pid, 0, -process.pid]);
+  process.kill = (pid: number, signal?: string | number): true => {
+    if (!ownTargets.has(Number(pid))) return kill(pid, signal);
+    const number = typeof signal === 'number' ? signal : osConstants.signals[(signal ?? 'SIGTERM') as NodeJS.Signals];
+    if (number === 0) return true;
+    process.exit(128 + (number ?? 15));
+  };
 }

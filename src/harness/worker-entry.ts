@@ -11,7 +11,7 @@ import { createRuntime } from './runtime.js';
 const { port, outputTotal, cwd, harnessFile } = workerData as WorkerBootData;
 // Bound now, so sandboxed code that patches MessagePort.prototype cannot intercept us.
 const send = port.postMessage.bind(port) as (message: HarnessMessage) => void;
-const runtime = createRuntime({ cwd, harnessFile, trackTimers: false });
+const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: true });
 const { context } = runtime.newContext();
 const total = new Float64Array(outputTotal);
 
@@ -19,7 +19,7 @@ port.once('message', (task: TaskMessage) => {
   // A value that never settles leaves the worker with nothing to do: it would
   // exit by itself (code 0). Stay alive until the host kills us.
   setInterval(() => {}, 2 ** 31 - 1);
-  const run = new TaskRun(task, { context, sink: runtime.sink, send, outputTotal: total, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
+  const run = new TaskRun(task, { context, sink: runtime.sink, send, outputTotal: total, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
   runtime.setActive(run);
   void run.run();
 });

@@ -1,9 +1,18 @@
-import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { CONTEXT_HARNESS_FILE } from '../harness-location.js';
 import type { SandboxLogger } from '../logger.js';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, TaskMessage } from '../protocol.js';
-import type { Acquired, Isolate, IsolateConfig, IsolateExit, IsolateListener, IsolateProvider } from './isolate.js';
+import { drainPort } from './drain.js';
+import {
+  type Acquired,
+  ISOLATE_EXEC_ARGV,
+  type Isolate,
+  type IsolateConfig,
+  type IsolateExit,
+  type IsolateListener,
+  type IsolateProvider,
+} from './isolate.js';
 
 /** Options of a {@link ContextPool}. */
 export interface ContextPoolOptions extends IsolateConfig {
@@ -40,6 +49,7 @@ export class ContextPool implements IsolateProvider {
       maxThreads: options.concurrency,
       idleTimeout: IDLE_TIMEOUT_MS,
       workerData,
+      execArgv: [...ISOLATE_EXEC_ARGV],
       ...(options.env === undefined ? {} : { env: options.env as Record<string, string> }),
       ...(options.memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.memoryLimit } }),
     });
@@ -112,26 +122,17 @@ class ContextTask implements Isolate {
       .finally(() => this.#track(-1));
   }
 
-  drain(): HarnessMessage[] {
-    const messages: HarnessMessage[] = [];
-    if (this.#port === undefined) return messages;
-    for (;;) {
-      const received: { message: HarnessMessage } | undefined = receiveMessageOnPort(this.#port);
-      if (received === undefined) return messages;
-      messages.push(received.message);
-    }
+  terminate(): Promise<HarnessMessage[]> {
+    const pending = this.#port === undefined || this.#listener === undefined ? [] : drainPort(this.#port);
+    this.#listener = undefined;
+    // piscina terminates the worker running an aborted task and starts another.
+    this.#abort.abort();
+    void this.#settled.then(() => this.#port?.close());
+    return Promise.resolve(pending);
   }
 
   outputBytes(): number {
     return this.#outputBytes[0] ?? 0;
-  }
-
-  async kill(): Promise<void> {
-    this.#listener = undefined;
-    // piscina terminates the worker running an aborted task and starts another.
-    this.#abort.abort();
-    await this.#settled;
-    this.#port?.close();
   }
 
   release(): void {

@@ -6,6 +6,8 @@ export interface IsolateExit {
   readonly exitCode?: number;
   /** The error that ended it (e.g. out of memory), when there was one. */
   readonly error?: Error;
+  /** The signal that killed it (`'process'` isolates). */
+  readonly signal?: string;
   /** It ran out of memory. */
   readonly outOfMemory: boolean;
 }
@@ -25,14 +27,16 @@ export interface Isolate {
   readonly id: number;
   /** Resolves when the harness is loaded and waiting; rejects if it died first. */
   readonly ready: Promise<void>;
-  /** Hands over the task. Keeps the host's event loop alive until `kill()`. */
+  /** Hands over the task. Keeps the host's event loop alive until it is released or terminated. */
   start(task: TaskMessage, listener: IsolateListener): void;
-  /** Messages already sent but not yet delivered, taken synchronously (before a kill loses them). */
-  drain(): HarnessMessage[];
+  /**
+   * Ends the isolate at once, whatever it is doing, and resolves with the
+   * messages it sent that were not delivered yet (a kill must not lose them).
+   * Safe to call more than once.
+   */
+  terminate(): Promise<HarnessMessage[]>;
   /** Bytes of output the code printed in total, including bytes the harness did not send. */
   outputBytes(): number;
-  /** Ends the isolate at once, whatever it is doing; safe to call more than once. */
-  kill(): Promise<void>;
   /** The task reported its result: let go of the isolate (single-use ones are killed). */
   release(): void;
 }
@@ -66,3 +70,11 @@ export interface IsolateConfig {
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
   readonly memoryLimit: number | undefined;
 }
+
+/**
+ * Node flags every isolate starts with. `--experimental-vm-modules` lets the
+ * harness give `vm.Script` its own `importModuleDynamically`, which Node 20
+ * refuses without it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG); it prints
+ * no warning. The host's own flags (loaders, inspectors) are not inherited.
+ */
+export const ISOLATE_EXEC_ARGV: readonly string[] = ['--experimental-vm-modules'];

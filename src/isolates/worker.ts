@@ -1,12 +1,13 @@
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { WORKER_HARNESS_FILE } from '../harness-location.js';
 import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
-import type { Isolate, IsolateConfig, IsolateExit, IsolateListener } from './isolate.js';
+import { drainPort } from './drain.js';
+import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
 /**
- * A `worker_threads` Worker running the harness with a private MessagePort
- * whose receiving end the host holds, so output sent before a kill is drained,
- * not lost.
+ * The `'worker'` level: a `worker_threads` Worker running the harness, with a
+ * private MessagePort whose receiving end the host holds, so output sent
+ * before a kill is drained, not lost.
  */
 export class WorkerIsolate implements Isolate {
   readonly id: number;
@@ -17,7 +18,7 @@ export class WorkerIsolate implements Isolate {
   #listener: IsolateListener | undefined;
   #error: Error | undefined;
   #exited = false;
-  #killed: Promise<void> | undefined;
+  #killed = false;
 
   constructor(config: IsolateConfig) {
     const { port1, port2 } = new MessageChannel();
@@ -28,6 +29,7 @@ export class WorkerIsolate implements Isolate {
     this.#worker = new Worker(WORKER_HARNESS_FILE, {
       workerData,
       transferList: [port2],
+      execArgv: [...ISOLATE_EXEC_ARGV],
       ...(config.env === undefined ? {} : { env: config.env }),
       ...(config.memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.memoryLimit } }),
     });
@@ -42,12 +44,12 @@ export class WorkerIsolate implements Isolate {
       });
       this.#worker.on('exit', (exitCode) => {
         this.#exited = true;
+        reject(this.#error ?? new Error(`The worker exited with code ${exitCode} while booting`));
         const exit: IsolateExit = {
           exitCode,
           ...(this.#error === undefined ? {} : { error: this.#error }),
           outOfMemory: (this.#error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY',
         };
-        reject(this.#error ?? new Error(`The worker exited with code ${exitCode} while booting`));
         this.#listener?.exit(exit);
       });
     });
@@ -63,28 +65,27 @@ export class WorkerIsolate implements Isolate {
     this.#port.postMessage(task);
   }
 
-  drain(): HarnessMessage[] {
-    const messages: HarnessMessage[] = [];
-    for (;;) {
-      const received: { message: HarnessMessage } | undefined = receiveMessageOnPort(this.#port);
-      if (received === undefined) return messages;
-      messages.push(received.message);
-    }
+  terminate(): Promise<HarnessMessage[]> {
+    // Drain before the kill: messages still queued on the port die with it.
+    const pending = this.#killed ? [] : drainPort(this.#port);
+    this.#kill();
+    return Promise.resolve(pending);
+  }
+
+  release(): void {
+    this.#kill();
   }
 
   outputBytes(): number {
     return this.#outputBytes[0] ?? 0;
   }
 
-  release(): void {
-    void this.kill();
-  }
-
-  kill(): Promise<void> {
+  #kill(): void {
+    if (this.#killed) return;
+    this.#killed = true;
     this.#listener = undefined;
-    this.#killed ??= (this.#exited ? Promise.resolve() : this.#worker.terminate().then(() => undefined)).finally(() =>
-      this.#port.close(),
-    );
-    return this.#killed;
+    const closePort = (): void => this.#port.close();
+    if (this.#exited) closePort();
+    else void this.#worker.terminate().finally(closePort);
   }
 }

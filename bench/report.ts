@@ -1,0 +1,226 @@
+import type { BenchConfig } from './config.js';
+import type { CpuShare } from './cpu.js';
+import type { LibraryInfo } from './library.js';
+import type { MachineInfo } from './machine.js';
+import type { ThroughputResult } from './measure.js';
+import type { EngineResult } from './scenarios/engine-suite.js';
+import type { ScenarioResult } from './scenarios/index.js';
+import { round } from './stats.js';
+
+export interface RssReport {
+  readonly beforeMb: number;
+  readonly afterMb: number;
+  readonly peakMb: number;
+  readonly deltaMb: number;
+}
+
+export type ScenarioOutcome =
+  | {
+      readonly ok: true;
+      readonly elapsedSec: number;
+      readonly rss: RssReport;
+      readonly cpu: CpuShare | null;
+      readonly result: ScenarioResult;
+    }
+  | { readonly ok: false; readonly elapsedSec: number; readonly error: string };
+
+export interface Ratio {
+  readonly name: string;
+  readonly value: number | null;
+  readonly target: string;
+  /** null when a side was not measured in this run. */
+  readonly met: boolean | null;
+  readonly formula: string;
+}
+
+export interface BenchDocument {
+  readonly schema: 'repl-sandbox-bench/1';
+  readonly machine: MachineInfo;
+  readonly library: LibraryInfo;
+  /** The host's execArgv, which every Worker inherits: should hold no module loader. */
+  readonly hostExecArgv: readonly string[];
+  readonly config: BenchConfig & {
+    readonly snippet: string;
+    readonly filters: readonly string[];
+    readonly notes: readonly string[];
+  };
+  readonly scenarios: Record<string, ScenarioOutcome>;
+  readonly ratios: readonly Ratio[];
+  readonly loadAvgAtEnd: readonly number[];
+  readonly totalElapsedSec: number;
+}
+
+function engine(scenarios: Record<string, ScenarioOutcome>, name: string): EngineResult | undefined {
+  const outcome = scenarios[name];
+  return outcome?.ok === true && outcome.result.kind === 'engine' ? outcome.result : undefined;
+}
+
+function atConcurrency(result: EngineResult | undefined, concurrency: number): number | undefined {
+  return result?.throughput.find((level) => level.concurrency === concurrency)?.callsPerSec;
+}
+
+function ratio(name: string, formula: string, numerator: number | undefined, denominator: number | undefined, target: { op: '<=' | '>='; value: number; label: string }): Ratio {
+  const value = numerator === undefined || denominator === undefined || denominator === 0 ? null : round(numerator / denominator);
+  const met = value === null ? null : target.op === '<=' ? value <= target.value : value >= target.value;
+  return { name, value, target: target.label, met, formula };
+}
+
+/** The ratios the project targets, from whatever this run measured. */
+export function computeRatios(scenarios: Record<string, ScenarioOutcome>): Ratio[] {
+  const bare = engine(scenarios, 'bare-worker');
+  const warm = engine(scenarios, 'sandbox-warm');
+  const bestBare = bare === undefined ? undefined : Math.max(...bare.throughput.map((level) => level.callsPerSec));
+  return [
+    ratio('warm p50 / bare p50', 'sandbox-warm sequential p50 ÷ bare-worker sequential p50', warm?.sequential.latencyMs.p50, bare?.sequential.latencyMs.p50, {
+      op: '<=',
+      value: 1 / 20,
+      label: '≤ 0.05 (1/20)',
+    }),
+    ratio(
+      'warm p50 (settled) / bare p50',
+      'sandbox-warm settled-gap sequential p50 ÷ bare-worker sequential p50 (informational: spares always ready)',
+      warm?.sequentialSettled?.latencyMs.p50,
+      bare?.sequential.latencyMs.p50,
+      { op: '<=', value: 1 / 20, label: '≤ 0.05 (1/20)' },
+    ),
+    ratio('warm c8 / best bare', 'sandbox-warm calls/s at concurrency 8 ÷ best bare-worker calls/s at any concurrency', atConcurrency(warm, 8), bestBare, {
+      op: '>=',
+      value: 0.9,
+      label: '≥ 0.9',
+    }),
+    ratio('warm c8 / warm c2', 'sandbox-warm calls/s at concurrency 8 ÷ at concurrency 2', atConcurrency(warm, 8), atConcurrency(warm, 2), {
+      op: '>=',
+      value: 1,
+      label: '≥ 1',
+    }),
+  ];
+}
+
+function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>): string {
+  const cell = (value: string | number | null | undefined): string => (value === null || value === undefined ? '–' : String(value));
+  return [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+function percent(fraction: number | null): string | null {
+  return fraction === null ? null : `${Math.round(fraction * 100)} %`;
+}
+
+/** The human report: markdown tables. */
+export function renderMarkdown(doc: BenchDocument): string {
+  const { machine, config, scenarios } = doc;
+  const out: string[] = [];
+  out.push('# repl-sandbox benchmark', '');
+  out.push(
+    `${machine.date} · Node ${machine.node} · ${machine.cpuModel} × ${machine.cpuCount} · ${machine.totalMemMb} MB RAM · load ${machine.loadAvgAtStart.join('/')} → ${doc.loadAvgAtEnd.join('/')}`,
+    `Library: ${doc.library.entry} (built ${doc.library.distBuiltAt}${doc.library.stale ? ', OLDER than src/ — rebuild' : ''}) · ${config.quick ? 'quick mode · ' : ''}total ${doc.totalElapsedSec} s`,
+    '',
+  );
+  for (const note of config.notes) out.push(`- ${note}`);
+  out.push('');
+
+  const engines = Object.entries(scenarios).flatMap(([name, outcome]) =>
+    outcome.ok && outcome.result.kind === 'engine' ? [{ name, result: outcome.result, rss: outcome.rss }] : [],
+  );
+  if (engines.length > 0) {
+    out.push(`## Sequential latency (ms), snippet \`${config.snippet}\``, '');
+    const rows = engines.flatMap(({ name, result }) => {
+      const series = [{ label: name, s: result.sequential }];
+      if (result.sequentialSettled !== undefined) series.push({ label: `${name} (settled)`, s: result.sequentialSettled });
+      return series.map(({ label, s }) => [
+        label,
+        s.latencyMs.n,
+        s.gapMs,
+        s.latencyMs.p50,
+        s.latencyMs.p90,
+        s.latencyMs.p99,
+        s.latencyMs.max,
+        percent(s.waitedForBootFraction),
+        s.insideIsolateMs?.p50,
+        s.cpu?.otherPercent,
+      ]);
+    });
+    out.push(table(['scenario', 'n', 'gap ms', 'p50', 'p90', 'p99', 'max', 'waited for boot', 'inside isolate p50', 'other CPU %'], rows), '');
+
+    out.push(`## Throughput (calls/s), ${config.durationMs / 1000} s window per level`, '');
+    const levels = config.concurrencyLevels;
+    const level = (result: EngineResult, c: number): ThroughputResult | undefined => result.throughput.find((t) => t.concurrency === c);
+    out.push(
+      table(
+        ['scenario', ...levels.map((c) => `c${c} calls/s`), ...levels.map((c) => `c${c} p50 / p99 ms`), 'other CPU % per level'],
+        engines.map(({ name, result }) => [
+          name,
+          ...levels.map((c) => level(result, c)?.callsPerSec),
+          ...levels.map((c) => {
+            const t = level(result, c);
+            return t === undefined ? undefined : `${t.latencyMs.p50} / ${t.latencyMs.p99}`;
+          }),
+          levels.map((c) => level(result, c)?.cpu?.otherPercent ?? '–').join(' / '),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  out.push('## Host RSS per scenario (MB)', '');
+  out.push(
+    table(
+      ['scenario', 'before', 'after', 'peak', 'Δ', 'seconds', 'own / other CPU %'],
+      Object.entries(scenarios).map(([name, outcome]) =>
+        outcome.ok
+          ? [name, outcome.rss.beforeMb, outcome.rss.afterMb, outcome.rss.peakMb, outcome.rss.deltaMb, outcome.elapsedSec, outcome.cpu === null ? null : `${outcome.cpu.ownPercent} / ${outcome.cpu.otherPercent}`]
+          : [name, null, null, null, null, outcome.elapsedSec, null],
+      ),
+    ),
+    '',
+  );
+
+  for (const [name, outcome] of Object.entries(scenarios)) {
+    if (!outcome.ok) {
+      out.push(`## ${name}: FAILED`, '', '```', outcome.error, '```', '');
+      continue;
+    }
+    const result = outcome.result;
+    if (result.kind === 'output-throughput') {
+      out.push(`## output-throughput`, '', result.description, '');
+      out.push(
+        table(
+          ['maxOutput', 'printed MB', 'returned bytes', 'p50 ms', 'max ms', 'MB/s', 'worker evalMs'],
+          result.variants.map((v) => [v.maxOutput, round(v.printedBytes / 1024 / 1024), v.returnedBytes, v.elapsedMs.p50, v.elapsedMs.max, v.mbPerSec, v.evalMs]),
+        ),
+        '',
+      );
+    } else if (result.kind === 'large-result') {
+      out.push(`## large-result`, '', `${result.description}; value ≈ ${round(result.jsonBytes / 1024 / 1024)} MB as JSON`, '');
+      out.push(
+        table(
+          ['returns', 'n', 'p50 ms', 'p99 ms', 'worker evalMs', 'worker serializeMs', 'outside isolate ms', 'waited for boot'],
+          result.variants.map((v) => [v.returns, v.elapsedMs.n, v.elapsedMs.p50, v.elapsedMs.p99, v.evalMs, v.serializeMs, v.outsideIsolateMs, percent(v.waitedForBootFraction)]),
+        ),
+        '',
+        `Cost of returning the value (p50 rows − p50 null): **${result.returnCostMs} ms**`,
+        '',
+      );
+    } else if (result.kind === 'rss-soak') {
+      out.push(`## rss-soak`, '', result.description, '');
+      out.push(
+        `${result.runs} runs in ${round(result.elapsedMs / 1000)} s (${result.runsPerSec}/s). RSS ${result.rssBeforeMb} → ${result.rssAfterMb} MB: **growth ${result.rssGrowthMb} MB**. Trail: ${result.rssTrailMb.join(', ')}`,
+        `Stats at end: \`${JSON.stringify(result.statsAtEnd)}\`; after close: \`${JSON.stringify(result.statsAfterClose)}\``,
+        '',
+      );
+    }
+  }
+
+  out.push('## Target ratios', '');
+  out.push(
+    table(
+      ['ratio', 'value', 'target', 'met'],
+      doc.ratios.map((r) => [r.name, r.value, r.target, r.met === null ? 'not measured' : r.met ? 'yes' : '**NO**']),
+    ),
+    '',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,66 @@
+import { performance } from 'node:perf_hooks';
+import type { SandboxStats } from 'repl-sandbox';
+import { rss, sleep } from '../measure.js';
+import { round, toMb } from '../stats.js';
+import { checkTrivial, TRIVIAL_SNIPPET } from '../snippet.js';
+import type { ScenarioContext } from './types.js';
+
+export interface RssSoakResult {
+  readonly kind: 'rss-soak';
+  readonly description: string;
+  readonly runs: number;
+  readonly elapsedMs: number;
+  readonly runsPerSec: number;
+  /** After warmup() and a settle, before the first run. */
+  readonly rssBeforeMb: number;
+  /** After the last run and a settle, before close(). */
+  readonly rssAfterMb: number;
+  readonly rssGrowthMb: number;
+  /** RSS after every tenth of the runs: a leak climbs steadily, noise does not. */
+  readonly rssTrailMb: readonly number[];
+  readonly statsAtEnd: SandboxStats;
+  readonly statsAfterClose: SandboxStats;
+}
+
+/** (f) Host RSS growth over many sequential warm runs (no global.gc: RSS read after a settle). */
+export async function runRssSoak(context: ScenarioContext): Promise<RssSoakResult> {
+  const { config, library, log } = context;
+  const sandbox = library.createSandbox();
+  let closed = false;
+  try {
+    await sandbox.warmup();
+    await sleep(config.settleMs * 2);
+    const before = rss();
+    const trail: number[] = [];
+    const every = Math.max(1, Math.floor(config.soakRuns / 10));
+    log(`  ${config.soakRuns} sequential runs`);
+    const started = performance.now();
+    for (let i = 1; i <= config.soakRuns; i++) {
+      const result = await sandbox.run(TRIVIAL_SNIPPET);
+      if (!result.ok) throw new Error(`rss-soak run ${i} failed: ${JSON.stringify(result.error)}`);
+      checkTrivial('rss-soak', result.output, result.result);
+      if (i % every === 0) trail.push(toMb(rss()));
+    }
+    const elapsedMs = performance.now() - started;
+    await sleep(config.settleMs * 2);
+    const after = rss();
+    const statsAtEnd = sandbox.stats;
+    await sandbox.close();
+    closed = true;
+    return {
+      kind: 'rss-soak',
+      description: 'sandbox-warm (default options): sequential runs of the trivial snippet, no gap',
+      runs: config.soakRuns,
+      elapsedMs: round(elapsedMs),
+      runsPerSec: round(config.soakRuns / (elapsedMs / 1000)),
+      rssBeforeMb: toMb(before),
+      rssAfterMb: toMb(after),
+      rssGrowthMb: toMb(after - before),
+      rssTrailMb: trail,
+      statsAtEnd,
+      statsAfterClose: sandbox.stats,
+    };
+  } finally {
+    if (!closed) await sandbox.close();
+  }
+}

@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { PROCESS_HARNESS_FILE } from '../harness-location.js';
+import type { PermissionProfile } from '../options.js';
+import type { HarnessMessage, ProcessBootData, TaskMessage } from '../protocol.js';
+import { FrameReader } from './frames.js';
+import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
+
+/** A `'process'` isolate may also run under Node's permission model. */
+export interface ProcessIsolateConfig extends IsolateConfig {
+  readonly permissions: PermissionProfile | undefined;
+}
+
+/** RSS a Node process needs before the code allocates anything; the watchdog adds it to `memoryLimit`. */
+const BASE_RSS_MB = 96;
+const WATCH_INTERVAL_MS = 50;
+/** How long a killed child may take to close its pipes before we stop waiting for its last messages. */
+const CLOSE_GRACE_MS = 2_000;
+
+/** Flags for Node's permission model, spelled for the running Node (20: experimental, comma lists). */
+export function permissionFlags(profile: PermissionProfile): string[] {
+  const major = Number(process.versions.node.split('.')[0]);
+  const flags = [major >= 22 ? '--permission' : '--experimental-permission'];
+  const list = (flag: string, paths: readonly string[]): string[] =>
+    paths.length === 0 ? [] : major >= 22 ? paths.map((p) => `${flag}=${p}`) : [`${flag}=${paths.join(',')}`];
+  const read = profile.allowRead ?? '*';
+  flags.push(...(read === '*' ? ['--allow-fs-read=*'] : list('--allow-fs-read', [...read, path.dirname(PROCESS_HARNESS_FILE), path.dirname(process.execPath)])));
+  flags.push(...list('--allow-fs-write', profile.allowWrite ?? []));
+  return flags;
+}
+
+/**
+ * The `'process'` level: a child process running the harness, in its own
+ * process group so that a kill takes whatever it spawned with it. A
+ * `memoryLimit` bounds the V8 heap (`--max-old-space-size`) and, through a
+ * watchdog on the child's RSS, Buffers and everything else too.
+ */
+export class ProcessIsolate implements Isolate {
+  readonly id: number;
+  readonly ready: Promise<void>;
+  readonly #child: ChildProcess;
+  readonly #reports: Readable;
+  readonly #memoryLimit: number | undefined;
+  readonly #closed: Promise<void>;
+  #listener: IsolateListener | undefined;
+  #outputBytes = 0;
+  #stderrTail = '';
+  #killedForMemory = false;
+  #watchdog: NodeJS.Timeout | undefined;
+  #killed = false;
+
+  constructor(config: ProcessIsolateConfig) {
+    this.#memoryLimit = config.memoryLimit;
+    const boot: ProcessBootData = { cwd: config.cwd, harnessFile: PROCESS_HARNESS_FILE };
+    const execArgv = [
+      ...ISOLATE_EXEC_ARGV,
+      ...(config.memoryLimit === undefined ? [] : [`--max-old-space-size=${Math.max(1, Math.floor(config.memoryLimit))}`]),
+      ...(config.permissions === undefined ? [] : permissionFlags(config.permissions)),
+    ];
+    this.#child = spawn(process.execPath, [...execArgv, PROCESS_HARNESS_FILE, JSON.stringify(boot)], {
+      cwd: config.cwd,
+      env: config.env ?? process.env,
+      // fd 3 carries the harness's reports (frames); IPC carries the task in.
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      // Its own process group: killing the group kills what the code spawned.
+      detached: true,
+    });
+    this.id = this.#child.pid ?? -1;
+    this.#reports = this.#child.stdio[3] as Readable;
+    this.#child.stderr?.setEncoding('utf8');
+    this.#child.stderr?.on('data', (chunk: string) => {
+      // Only the tail matters: it says why a process died (e.g. heap out of memory).
+      this.#stderrTail = (this.#stderrTail + chunk).slice(-4096);
+    });
+    this.#closed = new Promise<void>((resolve) => this.#child.once('close', () => resolve()));
+    this.ready = new Promise<void>((resolve, reject) => {
+      const reader = new FrameReader((received) => {
+        const message = received as HarnessMessage;
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'output-total') this.#outputBytes = message.bytes;
+        else this.#listener?.message(message);
+      });
+      this.#reports.on('data', (chunk: Buffer) => reader.push(chunk));
+      this.#child.once('error', reject);
+      this.#child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
+        clearInterval(this.#watchdog);
+        const exit = this.#describeExit(exitCode, signal);
+        const how = exit.signal === undefined ? `exit code ${exitCode}` : exit.signal;
+        reject(new Error(`The isolate process ended while booting (${how})${this.#stderrTail === '' ? '' : `: ${this.#stderrTail.trim()}`}`));
+        this.#listener?.exit(exit);
+      });
+    });
+    this.ready.catch(() => {});
+    // Idle and booting isolates never keep the host's event loop alive.
+    this.#unref();
+  }
+
+  start(task: TaskMessage, listener: IsolateListener): void {
+    this.#listener = listener;
+    this.#child.ref();
+    this.#child.channel?.ref();
+    (this.#reports as { ref?: () => void }).ref?.();
+    this.#child.send(task);
+    if (this.#memoryLimit !== undefined && process.platform === 'linux') this.#watchMemory(this.#memoryLimit);
+  }
+
+  async terminate(): Promise<HarnessMessage[]> {
+    this.#kill();
+    // Reports already in the pipe are still read after the kill; they arrive
+    // through the listener before the child's 'close'.
+    await Promise.race([this.#closed, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+    this.#listener = undefined;
+    return [];
+  }
+
+  release(): void {
+    this.#listener = undefined;
+    this.#kill();
+  }
+
+  outputBytes(): number {
+    return this.#outputBytes;
+  }
+
+  #kill(): void {
+    if (this.#killed) return;
+    this.#killed = true;
+    clearInterval(this.#watchdog);
+    const { pid } = this.#child;
+    if (pid === undefined || this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      this.#child.kill('SIGKILL');
+    }
+  }
+
+  #unref(): void {
+    this.#child.unref();
+    this.#child.channel?.unref();
+    for (const stream of [this.#child.stderr, this.#reports]) (stream as { unref?: () => void } | null)?.unref?.();
+  }
+
+  #watchMemory(limitMb: number): void {
+    const limitKb = (limitMb + BASE_RSS_MB) * 1024;
+    this.#watchdog = setInterval(() => {
+      if (residentKb(this.id) <= limitKb) return;
+      this.#killedForMemory = true;
+      this.#kill();
+    }, WATCH_INTERVAL_MS);
+  }
+
+  #describeExit(exitCode: number | null, signal: NodeJS.Signals | null): IsolateExit {
+    const outOfMemory = this.#killedForMemory || /heap out of memory|Reached heap limit/.test(this.#stderrTail);
+    if (signal === null) {
+      // Node reports an error nobody caught on stderr, then exits with 1: surface it like a worker's 'error'.
+      const uncaught = exitCode === 1 ? /^([\w$]*Error): (.*)$/m.exec(this.#stderrTail) : null;
+      if (uncaught === null) return { exitCode: exitCode ?? 0, outOfMemory };
+      const error = new Error(uncaught[2]);
+      error.name = uncaught[1] ?? 'Error';
+      return { exitCode: 1, error, outOfMemory };
+    }
+    return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, outOfMemory };
+  }
+}
+
+/** Resident set size of a process in KiB (Linux), 0 when it cannot be read. */
+function residentKb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] === undefined ? 0 : Number(match[1]);
+  } catch {
+    return 0;
+  }
+}

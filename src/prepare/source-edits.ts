@@ -1,0 +1,72 @@
+/** One pending change; offsets refer to the original text. */
+interface Edit {
+  readonly pos: number;
+  /** 0: append, 1: prepend, 2: replace — the order of edits at one offset. */
+  readonly kind: 0 | 1 | 2;
+  readonly seq: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+const LINE_TERMINATOR = /\r\n|[\n\r\u2028\u2029]/g;
+
+/**
+ * Insertions and replacements at offsets of one source text, applied in one
+ * pass by {@link SourceEdits.toString}. Offsets always refer to the original
+ * text, so edits can be recorded in any order while walking its AST.
+ *
+ * At one offset the output is: appended texts (earliest first), prepended
+ * texts (latest first), then a replacement starting there. So a later append
+ * or prepend wraps an earlier one, as when an outer node is edited after an
+ * inner one.
+ */
+export class SourceEdits {
+  readonly #source: string;
+  readonly #edits: Edit[] = [];
+
+  /** @param source - the text the offsets refer to. */
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  /** Inserts `text` at `pos`, before what earlier calls prepended there (to the start of a node). */
+  prepend(pos: number, text: string): void {
+    this.#edits.push({ pos, kind: 1, seq: this.#edits.length, end: pos, text });
+  }
+
+  /** Inserts `text` at `pos`, after what earlier calls appended there (to the end of a node). */
+  append(pos: number, text: string): void {
+    this.#edits.push({ pos, kind: 0, seq: this.#edits.length, end: pos, text });
+  }
+
+  /**
+   * Replaces `[start, end)` with `text` followed by one newline for each line
+   * break the replaced text held, so every later line keeps its number. Edits
+   * strictly inside the range are dropped.
+   */
+  replace(start: number, end: number, text: string): void {
+    const breaks = this.#source.slice(start, end).match(LINE_TERMINATOR)?.length ?? 0;
+    this.#edits.push({ pos: start, kind: 2, seq: this.#edits.length, end, text: text + '\n'.repeat(breaks) });
+  }
+
+  /** Replaces every character of `[start, end)` but line breaks with a space: lines and columns stay put. */
+  blank(start: number, end: number): void {
+    const text = this.#source.slice(start, end).replace(/[^\r\n\u2028\u2029]/g, ' ');
+    this.#edits.push({ pos: start, kind: 2, seq: this.#edits.length, end, text });
+  }
+
+  /** The edited text. */
+  toString(): string {
+    const edits = [...this.#edits].sort(
+      (a, b) => a.pos - b.pos || a.kind - b.kind || (a.kind === 1 ? b.seq - a.seq : a.seq - b.seq),
+    );
+    let out = '';
+    let cursor = 0;
+    for (const edit of edits) {
+      if (edit.pos < cursor) continue;
+      out += this.#source.slice(cursor, edit.pos) + edit.text;
+      cursor = edit.kind === 2 ? edit.end : edit.pos;
+    }
+    return out + this.#source.slice(cursor);
+  }
+}

@@ -1,0 +1,59 @@
+import { transform } from 'sucrase';
+
+import { SourceError } from './source-error.js';
+
+/**
+ * Strips TypeScript syntax with sucrase, keeping every line on its line.
+ *
+ * Only the `typescript` transform runs: ES imports/exports stay (the top-level
+ * transform turns them into `import()`), modern syntax is left alone, `enum`
+ * and parameter properties become plain JS, imports used only as types go.
+ *
+ * @throws SourceError with sucrase's message and position on a syntax error.
+ */
+export function stripTypes(code: string): string {
+  let stripped: string;
+  try {
+    stripped = transform(code, { transforms: ['typescript'], disableESTransforms: true }).code;
+  } catch (error) {
+    throw toSourceError(error);
+  }
+  if (NAMESPACE.test(code)) rejectDroppedNamespace(code, stripped);
+  return stripped;
+}
+
+// A `namespace N {` / `module N {` block at the start of a line (not `declare`).
+const NAMESPACE = /^[ \t]*(?:export[ \t]+)?(?:namespace|module)[ \t]+[\w$.]+[ \t]*\{/m;
+const NAMESPACE_LINE = new RegExp(NAMESPACE.source);
+
+/**
+ * sucrase treats every namespace as types only and drops it, so code using a
+ * namespace's values would fail later with a puzzling ReferenceError. Lines
+ * are kept, so a namespace line that lost its keyword was dropped; one inside
+ * a string or comment survives and is not reported.
+ */
+function rejectDroppedNamespace(code: string, stripped: string): void {
+  const before = code.split('\n');
+  const after = stripped.split('\n');
+  before.forEach((line, index) => {
+    if (NAMESPACE_LINE.test(line) && !after[index]?.includes(line.trim())) {
+      throw new SourceError(
+        'TypeScript namespaces are not supported (the type stripper would drop them); ' +
+          'use an object or plain declarations instead',
+        index + 1,
+        line.search(/\S/) + 1,
+      );
+    }
+  });
+}
+
+function toSourceError(error: unknown): SourceError {
+  if (!(error instanceof Error)) return new SourceError(`TypeScript could not be stripped: ${String(error)}`);
+  const loc = (error as Error & { loc?: { line?: unknown; column?: unknown } }).loc;
+  if (typeof loc?.line === 'number' && typeof loc.column === 'number') {
+    // sucrase appends " (line:column)"; SourceError appends its own.
+    const message = error.message.replace(/ \(\d+:\d+\)$/, '');
+    return new SourceError(`TypeScript syntax error: ${message}`, loc.line, loc.column);
+  }
+  return new SourceError(`TypeScript could not be stripped: ${error.message}`);
+}

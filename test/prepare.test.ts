@@ -1,0 +1,345 @@
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+import { describe, expect, it } from 'vitest';
+
+import { prepareSource, SourceError, type PreparedSource } from '../src/prepare/index.js';
+
+interface Evaluation {
+  /** The last expression's value: the completion value, or `.value` of what an async wrapper resolved to. */
+  readonly value: unknown;
+  /** What an async wrapper resolved to (undefined for sync code). */
+  readonly resolved: unknown;
+  readonly prepared: PreparedSource;
+  readonly context: vm.Context;
+}
+
+interface EvaluateOptions {
+  readonly language?: 'js' | 'ts';
+  /** Let the script use `import()` (prints an ExperimentalWarning once on Node 20). */
+  readonly imports?: boolean;
+}
+
+/** Evaluates prepared code the way the sandbox does: a fresh context, and one await when async. */
+async function evaluate(input: string, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const prepared = prepareSource(input, { language: options.language });
+  const context = vm.createContext({});
+  const script = new vm.Script(prepared.code, {
+    filename: 'x',
+    ...(options.imports ? { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
+  });
+  const completion: unknown = script.runInContext(context);
+  if (!prepared.async) return { value: completion, resolved: undefined, prepared, context };
+  const resolved = await (completion as Promise<{ value: unknown } | undefined>);
+  return { value: resolved?.value, resolved, prepared, context };
+}
+
+async function valueOf(input: string, options?: EvaluateOptions): Promise<unknown> {
+  return (await evaluate(input, options)).value;
+}
+
+/** Runs more code in a context a previous evaluation used. */
+function runIn(context: vm.Context, code: string): unknown {
+  return new vm.Script(code).runInContext(context);
+}
+
+/** The stack of what evaluating `input` throws or rejects with. */
+async function stackOf(input: string, options?: EvaluateOptions): Promise<string> {
+  try {
+    await evaluate(input, options);
+  } catch (error) {
+    return (error as Error).stack ?? '';
+  }
+  throw new Error('expected the code to throw');
+}
+
+function sourceErrorOf(input: string, options?: { language?: 'js' | 'ts' }): SourceError {
+  try {
+    prepareSource(input, options);
+  } catch (error) {
+    if (error instanceof SourceError) return error;
+    throw error;
+  }
+  throw new Error('expected a SourceError');
+}
+
+describe('prepareSource: plain code', () => {
+  it('keeps an expression as-is', async () => {
+    const { value, prepared } = await evaluate('1 + 1');
+    expect(value).toBe(2);
+    expect(prepared).toEqual({ code: '1 + 1', async: false, language: 'js' });
+  });
+
+  it('gives undefined for a final declaration', async () => {
+    expect(await evaluate('let a = 1;')).toMatchObject({ value: undefined, prepared: { async: false } });
+  });
+
+  it('evaluates an object literal to the object, like the Node REPL', async () => {
+    expect(await valueOf('{ a: 1 }')).toEqual({ a: 1 });
+    expect(await valueOf('  {}\n')).toEqual({});
+    expect(await valueOf('{ a: await Promise.resolve(1) }')).toEqual({ a: 1 });
+  });
+
+  it('leaves a block that is not an object literal alone', async () => {
+    expect(await valueOf('{ let a = 1; a + 1 }')).toBe(2);
+  });
+
+  it('does not parse code without await/return/import/export', () => {
+    const code = 'const s = "a"; s.repeat(2)';
+    expect(prepareSource(code).code).toBe(code);
+  });
+});
+
+describe('prepareSource: top-level await', () => {
+  it('awaits and keeps a const visible to later statements', async () => {
+    const { value, prepared } = await evaluate('const x = await Promise.resolve(2); x + 1');
+    expect(prepared.async).toBe(true);
+    expect(value).toBe(3);
+  });
+
+  it('makes hoisted declarations globals of the context', async () => {
+    const { context } = await evaluate(
+      'var y = await 1\nconst c = 2\nfunction f() { return y + c }\nclass A { static n = 3 }\nlet u',
+    );
+    expect(context.y).toBe(1);
+    expect(typeof context.f).toBe('function');
+    expect(runIn(context, 'f() + A.n')).toBe(6);
+    expect(runIn(context, 'typeof u')).toBe('undefined');
+  });
+
+  it('hoists destructuring patterns', async () => {
+    const { value, context } = await evaluate(
+      'async function f() { return { a: 1, b: [2, 3], d: 4, e: 5 } }\n' +
+        'const { a, b: [c, ...more], x = 9, ...rest } = await f();\n' +
+        '[a, c, more, x, rest]',
+    );
+    expect(value).toEqual([1, 2, [3], 9, { d: 4, e: 5 }]);
+    expect(runIn(context, 'a + c + x')).toBe(12);
+  });
+
+  it('runs for await', async () => {
+    const code = 'async function* gen() { yield 1; yield 2; yield 3 }\nlet s = 0\nfor await (const v of gen()) s += v; s';
+    expect(await valueOf(code)).toBe(6);
+  });
+
+  it('hoists var in loops and if bodies without breaking them', async () => {
+    const code = [
+      'for (var i = 0, j = 10; i < 3; i++) j++',
+      'if (i === 3) var k = j',
+      'for (var key in { p: 1 }) ;',
+      'for (var [item] of [[7]]) ;',
+      'await 0;',
+      '[i, j, k, key, item]',
+    ].join('\n');
+    expect(await valueOf(code)).toEqual([3, 13, 13, 'p', 7]);
+  });
+
+  it('does not let a hoisted declaration join the previous line (ASI)', async () => {
+    // Each declaration ends without `;` and the next line starts with `(`, `[` or a template.
+    const code = 'let u\n(() => 1)()\nvar v\n[1].forEach(() => {})\nlet s\n`t`\nawait 0;\n[u, v, s]';
+    expect(await valueOf(code)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('returns a final promise boxed, not awaited by the wrapper', async () => {
+    const { value, resolved, context } = await evaluate('await 0\nPromise.resolve(5)');
+    expect(resolved).toHaveProperty('value');
+    expect(value).toBeInstanceOf(runIn(context, 'Promise') as PromiseConstructor);
+    await expect(value).resolves.toBe(5);
+  });
+
+  it('resolves to undefined when the last statement is not an expression', async () => {
+    expect(await evaluate('const x = await 1')).toMatchObject({ resolved: undefined, prepared: { async: true } });
+    expect((await evaluate('const x = await 1 // a comment')).resolved).toBeUndefined();
+    expect((await evaluate('await 1; if (true) { 2 }')).resolved).toBeUndefined();
+  });
+
+  it('keeps directives first and hashbangs harmless', async () => {
+    expect(await valueOf('"use strict"; function f() { return this }\nawait 0; f()')).toBeUndefined();
+    expect(await valueOf("'use strict'\nfunction f() { return this }\nawait 0; f()")).toBeUndefined();
+    expect(await valueOf('#!/usr/bin/env node\nawait 4')).toBe(4);
+  });
+
+  it('handles await in class heritage and computed keys', async () => {
+    expect(await valueOf('class K { [await Promise.resolve("m")]() { return 1 } }\nnew K().m()')).toBe(1);
+  });
+
+  it('does not transform await inside a nested function: exact completion value', async () => {
+    const { value, prepared } = await evaluate('1; async function g() { await 2 }');
+    expect(prepared.async).toBe(false);
+    expect(value).toBe(1); // a declaration leaves the completion value alone; a wrapper would lose it
+    expect(await evaluate('const h = async () => await 1\n42')).toMatchObject({ value: 42, prepared: { async: false } });
+  });
+
+  it('does not transform await in strings or comments', async () => {
+    expect(await evaluate('"await"; 7')).toMatchObject({ value: 7, prepared: { async: false } });
+    expect(await evaluate('// await import export return\n7')).toMatchObject({ value: 7, prepared: { async: false } });
+    expect(await evaluate('`${"await"}`')).toMatchObject({ value: 'await', prepared: { async: false } });
+  });
+
+  it('keeps line and column numbers of the user code', async () => {
+    expect(await stackOf('await 0\nconst y = nope;')).toContain('x:2:');
+    expect(await stackOf('await 0\nconst y = 1 + nope;')).toContain('x:2:15');
+    expect(await stackOf('const a = await 1\nfunction f() {\n  throw new Error("boom")\n}\nf()')).toContain('x:3:9');
+  });
+
+  it('returns code acorn cannot parse unchanged, for V8 to report', async () => {
+    const code = 'let x = 1 +;\nawait x';
+    expect(prepareSource(code)).toEqual({ code, async: false, language: 'js' });
+    await expect(evaluate(code)).rejects.toThrow(SyntaxError);
+  });
+});
+
+describe('prepareSource: return, export, import', () => {
+  it('turns a top-level return into the value', async () => {
+    expect(await evaluate('return 5')).toMatchObject({ value: 5, prepared: { async: true } });
+    expect(await valueOf('const n = 2\nif (n > 1) return "big"\nreturn "small"')).toBe('big');
+    expect(await valueOf('if (false) return 1\n2')).toBe(2);
+    expect((await evaluate('return')).resolved).toBeUndefined();
+  });
+
+  it('turns export default into the value', async () => {
+    expect(await valueOf('export default 6*7')).toBe(42);
+    expect(await valueOf('export default 1\n2')).toBe(1);
+    const fn = await valueOf('export default function answer() { return 42 }');
+    expect(typeof fn === 'function' && (fn as () => number)()).toBe(42);
+    expect(await valueOf('export default class A { static n = 1 }\nA.n++')).toHaveProperty('n', 2);
+    expect(await valueOf('export default async () => await 1')).toBeTypeOf('function');
+  });
+
+  it('drops other export keywords and keeps the declarations', async () => {
+    expect(await valueOf('export const z = 1; z')).toBe(1);
+    const { value, context } = await evaluate('export function f() { return 2 }\nexport class C {}\nconst q = 3\nexport { q }\nf() + q');
+    expect(value).toBe(5);
+    expect(typeof context.f).toBe('function');
+  });
+
+  it('turns static imports into import() with the right bindings', async () => {
+    expect(await valueOf("import path from 'node:path'; path.sep", { imports: true })).toBe(path.sep);
+    const code = [
+      "import * as ns from 'node:path'",
+      "import def, { sep as s, join, 'basename' as base } from 'node:path'",
+      "import both, * as again from 'node:path'",
+      "import 'node:path'",
+      '[ns.sep, def.sep, s, join("a", "b"), base("/q/r"), both === again.default]',
+    ].join('\n');
+    expect(await valueOf(code, { imports: true })).toEqual([path.sep, path.sep, path.sep, path.join('a', 'b'), 'r', true]);
+  });
+
+  it('keeps imports on their own lines', () => {
+    const { code } = prepareSource("import {\n  sep,\n} from 'node:path'\nsep");
+    expect(code.split('\n')).toHaveLength(4);
+    expect(code.split('\n')[3]).toContain('sep');
+    expect(code).toContain("await import('node:path')");
+  });
+
+  it('passes import attributes on', () => {
+    expect(prepareSource("import data from './d.json' with { type: 'json' }\ndata").code).toContain(
+      "await import('./d.json', { with: { type: 'json' } })",
+    );
+  });
+});
+
+describe('prepareSource: TypeScript', () => {
+  const typescript = [
+    'interface Point { x: number; y: number }',
+    'enum Color { Red, Green = 5, Blue }',
+    'type Pair<T> = [T, T];',
+    'function first<T>(pair: Pair<T>): T { return pair[0] }',
+    'const p = { x: 1, y: 2 } satisfies Point;',
+    'const n = (p.x as number) + first<number>([Color.Blue, 0]);',
+    'class Box { constructor(private readonly v: number) {} get value(): number { return this.v } }',
+    'new Box(n).value',
+  ].join('\n');
+
+  it('strips types; enums and parameter properties work', async () => {
+    const { value, prepared } = await evaluate(typescript, { language: 'ts' });
+    expect(prepared).toMatchObject({ async: false, language: 'ts' });
+    expect(value).toBe(7);
+  });
+
+  it('strips types from code with top-level await', async () => {
+    const code = 'const v: number = await Promise.resolve(3);\ntype T = number;\nconst w = <T,>(x: T): T => x;\nw(v * 2)';
+    expect(await evaluate(code, { language: 'ts' })).toMatchObject({ value: 6, prepared: { async: true } });
+  });
+
+  it('keeps line numbers', async () => {
+    const code = 'interface A {\n  x: number }\nthrow new Error("boom");';
+    expect(await stackOf(code, { language: 'ts' })).toContain('x:3');
+    const awaiting = 'const v: number = await Promise.resolve(1);\ninterface I { v: number }\nthrow new Error("boom")';
+    expect(await stackOf(awaiting, { language: 'ts' })).toContain('x:3');
+  });
+
+  it('keeps the last value before a trailing export {}', async () => {
+    expect(await valueOf('const a: number = 1;\na + 1\nexport {}', { language: 'ts' })).toBe(2);
+  });
+
+  it('reports a TypeScript syntax error with its position', () => {
+    const error = sourceErrorOf('const a = 1;\nconst b: = 2;', { language: 'ts' });
+    expect(error).toBeInstanceOf(SyntaxError);
+    expect(error.name).toBe('SyntaxError');
+    expect(error).toMatchObject({ line: 2, column: 10 });
+    expect(error.message).toMatch(/TypeScript syntax error: Unexpected token \(2:10\)/);
+  });
+
+  it('rejects namespaces, which the stripper would drop', () => {
+    expect(sourceErrorOf('namespace N { export const k = 1 }\nN.k', { language: 'ts' }).message).toMatch(
+      /namespaces are not supported .*\(1:1\)$/,
+    );
+    expect(prepareSource('declare namespace D { const x: number }\n1', { language: 'ts' }).code).toBe('\n1');
+  });
+});
+
+describe('prepareSource: markdown fences', () => {
+  it('runs the one fence and takes its language from the tag', async () => {
+    const input = 'Here is the code:\n\n```ts\nconst n: number = 21;\nn * 2\n```\n\nIt prints 42.';
+    expect(await evaluate(input)).toMatchObject({ value: 42, prepared: { language: 'ts' } });
+  });
+
+  it('accepts a bare fence, CRLF lines and an unclosed fence', async () => {
+    expect(await evaluate('```\n1 + 2\n```')).toMatchObject({ value: 3, prepared: { language: 'js' } });
+    expect(await valueOf('Run:\r\n```JavaScript\r\n2 + 2\r\n```\r\n')).toBe(4);
+    expect(await valueOf('```js\n5 + 5')).toBe(10);
+    expect(await valueOf('  ```js title="x.js"\n  6\n  ```')).toBe(6);
+  });
+
+  it('lets options.language win over the tag', () => {
+    expect(prepareSource('```ts\n1\n```', { language: 'js' }).language).toBe('js');
+    expect(prepareSource('```js\n1\n```', { language: 'ts' }).language).toBe('ts');
+  });
+
+  it('numbers lines from the first line inside the fence', async () => {
+    expect(await stackOf('Some prose.\n\n```js\n\nthrow new Error("boom")\n```')).toContain('x:2');
+  });
+
+  it('rejects several fences', () => {
+    const error = sourceErrorOf('```js\n1\n```\ntext\n```ts\n2\n```');
+    expect(error.message).toMatch(/2 markdown code fences .*lines 1, 5.*only one/);
+  });
+
+  it('rejects a fence tagged with another language', () => {
+    expect(sourceErrorOf('```python\nprint(1)\n```').message).toMatch(/tagged "python"/);
+  });
+
+  it('does not take backticks inside code for a fence', async () => {
+    const inline = ['const fence = "```";', 'const md = `a \\`\\`\\`js b\\`\\`\\` c`;', '[fence.length, md.length]'];
+    expect(await valueOf(inline.join('\n'))).toEqual([3, 14]);
+    // A template literal cannot hold a raw backtick, so its fence lines start with a backslash.
+    const templated = ['const md = `', '\\`\\`\\`js', 'x', '\\`\\`\\`', '`;', 'md.split("\\n").length'];
+    expect(await valueOf(templated.join('\n'))).toBe(5);
+    expect(await valueOf('/*\n```js\nexample()\n```\n*/\n"real"')).toBe('real');
+  });
+
+  it('keeps inner shorter fences inside a longer one', async () => {
+    expect(await valueOf('````md\n/*\n```\n*/ 5\n````', { language: 'js' }).catch((e: unknown) => e)).toBeInstanceOf(
+      SourceError,
+    );
+    expect(await valueOf('````js\n/*\n```\n*/ 5\n````')).toBe(5);
+  });
+});
+
+describe('prepareSource: caller mistakes', () => {
+  it('throws TypeError for a non-string or an unknown language', () => {
+    expect(() => prepareSource(42 as unknown as string)).toThrow(TypeError);
+    expect(() => prepareSource('1', { language: 'py' as 'js' })).toThrow(/language must be 'js' or 'ts', got py/);
+  });
+});
