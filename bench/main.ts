@@ -40,38 +40,42 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const config = benchConfig(args.quick, args.durationSeconds);
   const machine = machineInfo();
-  const { library, info } = await loadLibrary();
+  const { library, info, dispose } = await loadLibrary();
   if (info.stale) log(`bench: WARNING: dist/ (built ${info.distBuiltAt}) is older than src/ (changed ${info.newestSourceChange}); run \`npm run build\``);
-  log(`bench: ${scenarios.map((s) => s.name).join(', ')} against ${info.entry}${config.quick ? ' (quick)' : ''}`);
+  log(`bench: ${scenarios.map((s) => s.name).join(', ')} against a snapshot of ${info.snapshotOf} (${info.entry})${config.quick ? ' (quick)' : ''}`);
 
   const context: ScenarioContext = { library, config, log };
   const outcomes: Record<string, ScenarioOutcome> = {};
   const started = performance.now();
-  for (const scenario of scenarios) {
-    log(`▶ ${scenario.name}`);
-    await sleep(config.settleMs);
-    const before = rss();
-    const sampler = new RssSampler();
-    const cpu = cpuWindow();
-    const scenarioStarted = performance.now();
-    try {
-      const result = await scenario.run(context);
+  try {
+    for (const scenario of scenarios) {
+      log(`▶ ${scenario.name}`);
       await sleep(config.settleMs);
-      const after = rss();
-      const peak = Math.max(sampler.stop(), after);
-      outcomes[scenario.name] = {
-        ok: true,
-        elapsedSec: round((performance.now() - scenarioStarted) / 1000),
-        rss: { beforeMb: toMb(before), afterMb: toMb(after), peakMb: toMb(peak), deltaMb: toMb(after - before) },
-        cpu: cpu.stop(),
-        result,
-      };
-    } catch (error) {
-      sampler.stop();
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      log(`✗ ${scenario.name} failed: ${message}`);
-      outcomes[scenario.name] = { ok: false, elapsedSec: round((performance.now() - scenarioStarted) / 1000), error: message };
+      const before = rss();
+      const sampler = new RssSampler();
+      const cpu = cpuWindow();
+      const scenarioStarted = performance.now();
+      try {
+        const result = await scenario.run(context);
+        await sleep(config.settleMs);
+        const after = rss();
+        const peak = Math.max(sampler.stop(), after);
+        outcomes[scenario.name] = {
+          ok: true,
+          elapsedSec: round((performance.now() - scenarioStarted) / 1000),
+          rss: { beforeMb: toMb(before), afterMb: toMb(after), peakMb: toMb(peak), deltaMb: toMb(after - before) },
+          cpu: cpu.stop(),
+          result,
+        };
+      } catch (error) {
+        sampler.stop();
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        log(`✗ ${scenario.name} failed: ${message}`);
+        outcomes[scenario.name] = { ok: false, elapsedSec: round((performance.now() - scenarioStarted) / 1000), error: message };
+      }
     }
+  } finally {
+    dispose();
   }
 
   const doc: BenchDocument = {
@@ -87,6 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         `Sequential latency: ${config.sequentialCalls} calls after ${config.warmupCalls} unmeasured ones, with a ${config.gapMs} ms pause after each call so warm spares can refill; "waited for boot" says how often a repl-sandbox run found no spare ready anyway. sandbox-warm also gets a "settled" series, ${config.settledGapMs} ms apart.`,
         `Throughput: N caller loops, each awaiting its call before the next, for ${config.durationMs / 1000} s per level; calls/s = calls ÷ time until the last call resolved. repl-sandbox keeps its DEFAULT options at every level (concurrency = warm = availableParallelism = ${machine.availableParallelism}): beyond that its FIFO queue holds the extra callers. sandbox-warm awaits warmup() before each level.`,
         'bare-worker: a call ends at the worker\'s message; terminate() completes in the background, as repl-sandbox tears its isolate down after resolving.',
+        'The library is loaded from a snapshot of dist/ copied to a temporary directory at start (removed at exit), so a rebuild during the run cannot pull files from under it.',
         'RSS: host process only (workers are threads of it, so their heaps count); read after a settle pause, no global.gc.',
         `Workers inherit the host's execArgv; a module loader there (tsx's --import) is booted again in every worker (measured ~100 ms vs ~26 ms per bare worker), so \`npm run bench\` relaunches itself with tsx registered at run time instead, leaving execArgv ${JSON.stringify(process.execArgv)}.`,
         'The machine is shared and noisy: compare scenarios within one run, not across runs. `cpu.otherPercent` (from /proc/stat, % of all cores) is what the rest of the machine used during a series or window: when it is high, that number was disturbed.',

@@ -116,7 +116,7 @@ export function renderMarkdown(doc: BenchDocument): string {
   out.push('# repl-sandbox benchmark', '');
   out.push(
     `${machine.date} · Node ${machine.node} · ${machine.cpuModel} × ${machine.cpuCount} · ${machine.totalMemMb} MB RAM · load ${machine.loadAvgAtStart.join('/')} → ${doc.loadAvgAtEnd.join('/')}`,
-    `Library: ${doc.library.entry} (built ${doc.library.distBuiltAt}${doc.library.stale ? ', OLDER than src/ — rebuild' : ''}) · ${config.quick ? 'quick mode · ' : ''}total ${doc.totalElapsedSec} s`,
+    `Library: snapshot of ${doc.library.snapshotOf} (built ${doc.library.distBuiltAt}${doc.library.stale ? ', OLDER than src/ — rebuild' : ''}) · ${config.quick ? 'quick mode · ' : ''}total ${doc.totalElapsedSec} s`,
     '',
   );
   for (const note of config.notes) out.push(`- ${note}`);
