@@ -13,7 +13,12 @@ const { cwd, harnessFile } = workerData as ContextBootData;
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: true, guardProcessKill: true });
 // Tasks share this worker's process object: give each the environment the worker started with.
 const bootEnv = { ...process.env };
-let next: SandboxContext | undefined = runtime.newContext();
+let next: SandboxContext | undefined;
+// piscina sends tasks once this module has loaded; the warm-up is quick and
+// ordered before any task's own microtasks, so the first task waits for nothing.
+const warm = runtime.warmUp().then(() => {
+  next ??= runtime.newContext();
+});
 
 /** Runs one task in a fresh context; resolves once its result or exception is sent. */
 export default async function runContextTask({ port, outputTotal, task }: ContextTaskPayload): Promise<void> {
@@ -21,6 +26,7 @@ export default async function runContextTask({ port, outputTotal, task }: Contex
     port.close();
     return;
   }
+  await warm;
   const sandbox = next ?? runtime.newContext();
   next = undefined;
   const send = port.postMessage.bind(port) as (message: HarnessMessage) => void;

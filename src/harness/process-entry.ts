@@ -35,4 +35,4 @@ process.once('message', (task: TaskMessage) => {
   runtime.setActive(run);
   void run.run();
 });
-send({ type: 'ready' });
+void runtime.warmUp().then(() => send({ type: 'ready' }));

@@ -1,11 +1,10 @@
 import { constants as osConstants } from 'node:os';
-import { inspect } from 'node:util';
-import * as vm from 'node:vm';
 import { captureProcessStreams, createCapturedConsole } from './console.js';
 import { createDynamicImport, createSandboxContext, type SandboxContext } from './context.js';
-import type { TaskRun } from './evaluate.js';
+import type { TaskMessage } from '../protocol.js';
+import { TaskRun } from './evaluate.js';
 import { OutputSink } from './output.js';
-import { cleanStack } from './thrown.js';
+import { cleanStack, describeThrown } from './thrown.js';
 
 /** What every isolate entry sets up once, whatever runs its tasks. */
 export interface HarnessRuntime {
@@ -16,14 +15,20 @@ export interface HarnessRuntime {
   newContext(): SandboxContext;
   /** The task that asynchronous errors (uncaught exceptions, unhandled rejections) belong to. */
   setActive(run: TaskRun | undefined): void;
+  /**
+   * Runs a throwaway task through the whole hot path (compile, evaluate,
+   * capture, inspect, report) in a context of its own. A fresh isolate runs
+   * everything cold — lazily compiled functions, uninitialized caches — and
+   * this moves that cost from the caller's first task to the spare's boot.
+   */
+  warmUp(): Promise<void>;
 }
 
 /**
  * Boots the parts of the harness that live as long as the isolate: output
  * capture of `console` and the process streams, module loading from `cwd`,
  * the stack cleaner, and the routing of asynchronous errors to the running
- * task. Then runs the hot path once, so the first task does not pay for
- * cold code.
+ * task.
  */
 export function createRuntime(options: {
   cwd: string;
@@ -50,17 +55,17 @@ export function createRuntime(options: {
     setActive: (run) => {
       active = run;
     },
+    warmUp: async () => {
+      const { context, dispose } = runtime.newContext();
+      const unit = { code: 'console.log("warm", { up: [1] }); [new Date(0), new Map([[1, "x"]])]', filename: '<warmup>', async: false };
+      const warmTask: TaskMessage = { type: 'run', setup: [unit], main: unit, maxOutput: 100 };
+      const discard = (): void => {};
+      await new TaskRun(warmTask, { context, sink, send: discard, outputTotal: undefined, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: clean }).run();
+      describeThrown(new Error('warm'), (stack) => clean(stack, ['<warmup>']));
+      dispose();
+    },
   };
-  warmUp(runtime);
   return runtime;
-}
-
-function warmUp(runtime: HarnessRuntime): void {
-  const { context, dispose } = runtime.newContext();
-  new vm.Script('void 0', { filename: '<warmup>' }).runInContext(context);
-  inspect({ warm: [1, 'up', new Date(0)] });
-  runtime.cleanStack(new Error('warmup').stack ?? '', ['<warmup>']);
-  dispose();
 }
 
 /**

@@ -23,4 +23,4 @@ port.once('message', (task: TaskMessage) => {
   runtime.setActive(run);
   void run.run();
 });
-send({ type: 'ready' });
+void runtime.warmUp().then(() => send({ type: 'ready' }));
