@@ -8,6 +8,9 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** How long a replacement boot may wait for the run that took the spare to finish. */
+const REFILL_DELAY_MS = 5;
+
 /** Options of a {@link WarmPool}. */
 export interface WarmPoolOptions {
   /** Spares to keep booted while nobody is waiting. */
@@ -37,6 +40,7 @@ export class WarmPool implements IsolateProvider {
   readonly #waiters: Waiter[] = [];
   readonly #all = new Set<Isolate>();
   #booting = 0;
+  #fillTimer: NodeJS.Timeout | undefined;
   #failedBoots = 0;
   #closed = false;
   #warmupWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
@@ -70,10 +74,7 @@ export class WarmPool implements IsolateProvider {
     const spare = this.#spares.shift();
     if (spare !== undefined) {
       this.#all.delete(spare);
-      // Starting a replacement costs the host's thread ~0.5 ms (Worker
-      // constructor; more for spawn): do it after the caller has handed its
-      // task over, so the boot overlaps the evaluation instead of delaying it.
-      setImmediate(() => this.#fill());
+      this.#fillSoon();
       return Promise.resolve({ isolate: spare, bootWaitMs: 0 });
     }
     return new Promise<Acquired>((resolve, reject) => {
@@ -111,6 +112,29 @@ export class WarmPool implements IsolateProvider {
     this.#spares.length = 0;
     await Promise.all([...this.#all].map((isolate) => isolate.terminate()));
     this.#all.clear();
+  }
+
+  /**
+   * Starting a replacement costs the host's own thread ~0.5 ms (the Worker
+   * constructor; more for a spawn), and the new isolate's boot competes for
+   * the CPU. Started right away it would delay the result of the run that
+   * took the spare; so it starts when that run ends ({@link settled}) or after
+   * a few milliseconds, whichever comes first — long runs still get their
+   * replacement booting in parallel.
+   */
+  #fillSoon(): void {
+    this.#fillTimer ??= setTimeout(() => {
+      this.#fillTimer = undefined;
+      this.#fill();
+    }, REFILL_DELAY_MS).unref();
+  }
+
+  /** A run handed an isolate by this pool has its result: boot what is missing now. */
+  settled(): void {
+    if (this.#fillTimer === undefined) return;
+    clearTimeout(this.#fillTimer);
+    this.#fillTimer = undefined;
+    setImmediate(() => this.#fill());
   }
 
   #fill(): void {

@@ -198,6 +198,7 @@ export class Sandbox {
         void execution.result.then((result) => {
           this.#executions.delete(execution);
           settle(result);
+          this.#pool.settled();
         });
       },
       (error: Error) => {

@@ -16,7 +16,9 @@ const bootEnv = { ...process.env };
 let next: SandboxContext | undefined;
 // piscina sends tasks once this module has loaded; the warm-up is quick and
 // ordered before any task's own microtasks, so the first task waits for nothing.
-const warm = runtime.warmUp().then(() => {
+const warmContext = runtime.newContext();
+const warm = runtime.warmUp(warmContext).then(() => {
+  warmContext.dispose();
   next ??= runtime.newContext();
 });
 

@@ -18,7 +18,8 @@ const send = createFrameWriter(REPORT_FD) as (message: HarnessMessage) => void;
 process.on('disconnect', () => process.exit(0));
 
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: false });
-const { context } = runtime.newContext();
+const sandbox = runtime.newContext();
+const { context } = sandbox;
 
 process.once('message', (task: TaskMessage) => {
   // A value that never settles leaves nothing to keep us alive: wait for the host's kill.
@@ -35,4 +36,4 @@ process.once('message', (task: TaskMessage) => {
   runtime.setActive(run);
   void run.run();
 });
-void runtime.warmUp().then(() => send({ type: 'ready' }));
+void runtime.warmUp(sandbox).then(() => send({ type: 'ready' }));

@@ -17,11 +17,12 @@ export interface HarnessRuntime {
   setActive(run: TaskRun | undefined): void;
   /**
    * Runs a throwaway task through the whole hot path (compile, evaluate,
-   * capture, inspect, report) in a context of its own. A fresh isolate runs
-   * everything cold — lazily compiled functions, uninitialized caches — and
-   * this moves that cost from the caller's first task to the spare's boot.
+   * capture, inspect, report) in `context`. A fresh isolate runs everything
+   * cold — lazily compiled functions, uninitialized caches — and this moves
+   * that cost from the caller's first task to the spare's boot. The warm-up
+   * code declares nothing, so the context the caller gets is still pristine.
    */
-  warmUp(): Promise<void>;
+  warmUp(context: SandboxContext): Promise<void>;
 }
 
 /**
@@ -55,14 +56,12 @@ export function createRuntime(options: {
     setActive: (run) => {
       active = run;
     },
-    warmUp: async () => {
-      const { context, dispose } = runtime.newContext();
+    warmUp: async ({ context }) => {
       const unit = { code: 'console.log("warm", { up: [1] }); [new Date(0), new Map([[1, "x"]])]', filename: '<warmup>', async: false };
       const warmTask: TaskMessage = { type: 'run', setup: [unit], main: unit, maxOutput: 100 };
       const discard = (): void => {};
       await new TaskRun(warmTask, { context, sink, send: discard, outputTotal: undefined, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: clean }).run();
       describeThrown(new Error('warm'), (stack) => clean(stack, ['<warmup>']));
-      dispose();
     },
   };
   return runtime;

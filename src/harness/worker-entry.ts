@@ -12,7 +12,8 @@ const { port, outputTotal, cwd, harnessFile } = workerData as WorkerBootData;
 // Bound now, so sandboxed code that patches MessagePort.prototype cannot intercept us.
 const send = port.postMessage.bind(port) as (message: HarnessMessage) => void;
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: true });
-const { context } = runtime.newContext();
+const sandbox = runtime.newContext();
+const { context } = sandbox;
 const total = new Float64Array(outputTotal);
 
 port.once('message', (task: TaskMessage) => {
@@ -23,4 +24,4 @@ port.once('message', (task: TaskMessage) => {
   runtime.setActive(run);
   void run.run();
 });
-void runtime.warmUp().then(() => send({ type: 'ready' }));
+void runtime.warmUp(sandbox).then(() => send({ type: 'ready' }));

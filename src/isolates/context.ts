@@ -78,6 +78,8 @@ export class ContextPool implements IsolateProvider {
 
   restore(): void {}
 
+  settled(): void {}
+
   async close(): Promise<void> {
     await this.#piscina.destroy();
   }

@@ -60,6 +60,8 @@ export interface IsolateProvider {
   acquire(): Promise<Acquired>;
   /** Takes back an acquired isolate that was never given a task. */
   restore(isolate: Isolate): void;
+  /** A run on an isolate from this provider has its result (a good moment for background work). */
+  settled(): void;
   /** Ends every isolate; pending acquires reject. */
   close(): Promise<void>;
 }
