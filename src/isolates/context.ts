@@ -48,6 +48,10 @@ export class ContextPool implements IsolateProvider {
       minThreads: Math.min(options.warm, options.concurrency),
       maxThreads: options.concurrency,
       idleTimeout: IDLE_TIMEOUT_MS,
+      // With piscina's default ('sync') an idle worker blocks in Atomics.wait,
+      // so its event loop never runs between tasks: the next task's context
+      // would not be built ahead, and a finished task's timers not cleared.
+      atomics: 'disabled',
       workerData,
       execArgv: [...ISOLATE_EXEC_ARGV],
       ...(options.env === undefined ? {} : { env: options.env as Record<string, string> }),
