@@ -30,7 +30,8 @@ export function benchConfig(quick: boolean, durationSeconds: number | undefined)
     concurrencyLevels: [1, 2, 8],
     warmupCalls: quick ? 2 : 5,
     sequentialCalls: quick ? 60 : 200,
-    gapMs: 20,
+    // Two boots in parallel take ~30–35 ms each on 2 cores: 50 ms lets a spare refill.
+    gapMs: 50,
     settledCalls: quick ? 15 : 40,
     settledGapMs: 250,
     settleMs: quick ? 250 : 500,

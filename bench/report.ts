@@ -70,6 +70,10 @@ export function computeRatios(scenarios: Record<string, ScenarioOutcome>): Ratio
   const bare = engine(scenarios, 'bare-worker');
   const warm = engine(scenarios, 'sandbox-warm');
   const bestBare = bare === undefined ? undefined : Math.max(...bare.throughput.map((level) => level.callsPerSec));
+  const context = engine(scenarios, 'context-warm');
+  const inProcess = engine(scenarios, 'vm-in-process');
+  const pairedOutcome = scenarios['paired-ratios'];
+  const paired = pairedOutcome?.ok === true && pairedOutcome.result.kind === 'paired' ? pairedOutcome.result : undefined;
   return [
     ratio('warm p50 / bare p50', 'sandbox-warm sequential p50 ÷ bare-worker sequential p50', warm?.sequential.latencyMs.p50, bare?.sequential.latencyMs.p50, {
       op: '<=',
@@ -89,6 +93,26 @@ export function computeRatios(scenarios: Record<string, ScenarioOutcome>): Ratio
       label: '≥ 0.9',
     }),
     ratio('warm c8 / warm c2', 'sandbox-warm calls/s at concurrency 8 ÷ at concurrency 2', atConcurrency(warm, 8), atConcurrency(warm, 2), {
+      op: '>=',
+      value: 1,
+      label: '≥ 1',
+    }),
+    ratio('context c2 / worker c2', "context-warm calls/s at concurrency 2 ÷ sandbox-warm ('worker') calls/s at concurrency 2", atConcurrency(context, 2), atConcurrency(warm, 2), {
+      op: '>=',
+      value: 20,
+      label: '≥ 20',
+    }),
+    ratio('context p50 / vm-in-process p50', 'context-warm sequential p50 ÷ in-process vm.runInNewContext sequential p50', context?.sequential.latencyMs.p50, inProcess?.sequential.latencyMs.p50, {
+      op: '<=',
+      value: 2,
+      label: '≤ 2',
+    }),
+    ratio('warm c8 / best bare (paired)', 'paired-ratios: median over rounds of sandbox-warm c8 ÷ best bare-worker in the same round', paired?.warmC8OverBestBare, paired === undefined ? undefined : 1, {
+      op: '>=',
+      value: 0.9,
+      label: '≥ 0.9',
+    }),
+    ratio('warm c8 / warm c2 (paired)', 'paired-ratios: median over rounds of sandbox-warm c8 ÷ c2 in the same round', paired?.warmC8OverWarmC2, paired === undefined ? undefined : 1, {
       op: '>=',
       value: 1,
       label: '≥ 1',
@@ -193,6 +217,19 @@ export function renderMarkdown(doc: BenchDocument): string {
         ),
         '',
       );
+    } else if (result.kind === 'paired') {
+      const keys = Object.keys(result.medianCallsPerSec);
+      out.push(`## paired-ratios`, '', result.description, '');
+      out.push(
+        table(
+          ['round', ...keys.map((k) => `${k} calls/s`), 'warm c8 / best bare', 'warm c8 / c2', 'other CPU %'],
+          [
+            ...result.rounds.map((r, i) => [i + 1, ...keys.map((k) => r.callsPerSec[k]), r.warmC8OverBestBare, r.warmC8OverWarmC2, r.otherCpuPercent]),
+            ['median', ...keys.map((k) => result.medianCallsPerSec[k]), result.warmC8OverBestBare, result.warmC8OverWarmC2, null],
+          ],
+        ),
+        '',
+      );
     } else if (result.kind === 'large-result') {
       out.push(`## large-result`, '', `${result.description}; value ≈ ${round(result.jsonBytes / 1024 / 1024)} MB as JSON`, '');
       out.push(
@@ -207,7 +244,7 @@ export function renderMarkdown(doc: BenchDocument): string {
     } else if (result.kind === 'rss-soak') {
       out.push(`## rss-soak`, '', result.description, '');
       out.push(
-        `${result.runs} runs in ${round(result.elapsedMs / 1000)} s (${result.runsPerSec}/s). RSS ${result.rssBeforeMb} → ${result.rssAfterMb} MB: **growth ${result.rssGrowthMb} MB**. Trail: ${result.rssTrailMb.join(', ')}`,
+        `${result.runs} runs (after ${result.warmupRuns} unmeasured) in ${round(result.elapsedMs / 1000)} s (${result.runsPerSec}/s). RSS ${result.rssBeforeMb} → ${result.rssAfterMb} MB: **growth ${result.rssGrowthMb} MB**. Trail: ${result.rssTrailMb.join(', ')}`,
         `Stats at end: \`${JSON.stringify(result.statsAtEnd)}\`; after close: \`${JSON.stringify(result.statsAfterClose)}\``,
         '',
       );

@@ -1,39 +1,125 @@
 #!/usr/bin/env node
 /**
- * The command line: `repl-sandbox '<code>'`. Built only on the public API.
+ * The command line: `repl-sandbox '<code>'`, `repl-sandbox -f file.ts`,
+ * `… | repl-sandbox -`, and `repl-sandbox mcp` (the MCP server, loaded only
+ * for that subcommand). Built only on the public API.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { createSandbox, type RunResult } from './index.js';
+import { inspect, parseArgs } from 'node:util';
+import superjson from 'superjson';
+import { createSandbox, formatResult, type Isolation, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
+import type { McpServerOptions, startMcpServer } from './mcp.js';
 
-const USAGE = `Usage: repl-sandbox [options] '<code>'
+const USAGE_LINES = `Usage: repl-sandbox [options] '<code>'
+       repl-sandbox [options] -f <file>
+       repl-sandbox [options] -               (the code from standard input)
+       repl-sandbox mcp [server options]      (an MCP server on stdio: repl-sandbox mcp --help)`;
 
-Evaluates JavaScript in a fresh isolate, prints what it printed, then the value
-of its last expression as a REPL shows it.
+const SHORT_USAGE = `${USAGE_LINES}
+Run repl-sandbox --help for the options, exit codes and examples.`;
+
+const HELP = `${USAGE_LINES}
+
+Evaluates JavaScript (or TypeScript) in a fresh isolate: prints what the code
+prints as it prints it, then the value of its last expression as a REPL shows
+it (=> 42). Top-level await works. Not a security boundary: the code runs with
+your privileges.
 
 Options:
-  --timeout <ms>       wall-clock limit for the run (default 60000)
-  --max-output <bytes> output kept before truncation (default 50000)
-  -h, --help           show this help
-  -v, --version        show the version
+  -f, --file <path>         read the code from a file (.ts, .mts, .cts imply --ts)
+      --ts                  the code is TypeScript: strip its types first
+  -t, --timeout <ms>        wall-clock limit for setup and code (default 60000; Infinity: none)
+      --max-output <bytes>  output kept, then a truncation note (default 50000; Infinity: all)
+  -s, --setup <code>        run first, in the same context, output not captured (repeatable)
+      --setup-file <path>   like --setup, the code read from a file (repeatable, in order)
+      --isolation <level>   context, worker (default) or process
+      --memory-limit <MB>   V8 heap limit of the isolate; beyond it: crashed (out-of-memory)
+      --json                print the whole result as one JSON object, value in superjson form
+  -q, --quiet               print only the value (errors still go to stderr), not the output
+  -h, --help                show this help
+  -v, --version             show the version
+  --                        ends the options: repl-sandbox -- '-1 + 2'
 
-Exit codes: 0 ok, 1 the code threw, 124 timed out, 2 crashed or bad usage.
+Output: the code's output on stdout as it streams, then "=> <value>" on stdout,
+or the error (type, name, message, your stack frames) on stderr. Colors on a
+terminal; NO_COLOR=1 turns them off (always), FORCE_COLOR=1 forces them.
+
+Exit codes:
+  0    the code ran and its value settled
+  1    the code (or its setup) threw
+  2    usage error: unknown flag, bad value, unreadable file, MCP SDK missing
+  124  timed out (like coreutils timeout)
+  125  the isolate crashed (process.exit, out of memory), the run was aborted
+       (Ctrl-C), or repl-sandbox itself failed
 
 Examples:
   repl-sandbox 'console.log("hi"); 6 * 7'
-  repl-sandbox --timeout 1000 'while (true) {}'`;
+  repl-sandbox --timeout 1000 'while (true) {}'; echo $?     # 124
+  echo 'const n: number = 2; n ** 10' | repl-sandbox --ts -
+  repl-sandbox -f script.ts --setup-file helpers.js
+  repl-sandbox --json 'new Map([[1, new Date(0)]])'
+  repl-sandbox -q 'require("node:os").cpus().length'`;
 
-const EXIT = { ok: 0, exception: 1, usage: 2, crashed: 2, aborted: 2, timeout: 124 } as const;
+const MCP_HELP = `Usage: repl-sandbox mcp [options]
 
+Serves the Model Context Protocol on stdin/stdout with one tool, run_javascript,
+which runs code in a fresh isolate per call (warm isolates kept booted). Logs
+go to stderr as JSON lines. Needs the optional peer dependency
+@modelcontextprotocol/sdk.
+
+Options:
+  -t, --timeout <ms>        timeout of a call that sets none (default 30000)
+      --max-timeout <ms>    the largest timeout a call may ask for (default 120000)
+      --max-output <bytes>  output kept per call (default 20000)
+      --max-length <chars>  bound of the text returned to the model (default max-output + 20000)
+      --isolation <level>   context, worker (default) or process
+      --memory-limit <MB>   V8 heap limit per isolate
+      --setup-file <path>   code run before every call: helpers the model may use (repeatable)
+  -h, --help                show this help
+
+Client configuration (e.g. Claude Desktop, Cursor):
+  {"mcpServers": {"repl-sandbox": {"command": "npx", "args": ["-y", "repl-sandbox", "mcp"]}}}`;
+
+/** The exit status of each outcome. */
+const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125 } as const;
+const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
+
+/** A mistake on the command line: exit 2 with the message and the short usage. */
 class UsageError extends Error {}
 
-function parseNumber(flag: string, text: string | undefined): number | undefined {
+function parseNumber(flag: string, text: string | undefined, kind: 'ms' | 'count' | 'megabytes'): number | undefined {
   if (text === undefined) return undefined;
-  const value = text === 'Infinity' ? Infinity : Number(text);
-  if (text.trim() === '' || Number.isNaN(value) || value < 0) {
-    throw new UsageError(`${flag} expects a non-negative number, got '${text}'`);
+  const value = text === 'Infinity' && kind !== 'megabytes' ? Infinity : Number(text);
+  const valid =
+    text.trim() !== '' &&
+    (kind === 'megabytes' ? value > 0 && Number.isFinite(value) : value >= 0) &&
+    (kind !== 'count' || Number.isInteger(value) || value === Infinity);
+  if (!valid) {
+    const expected = { ms: 'a non-negative number of milliseconds or Infinity', count: 'a non-negative integer or Infinity', megabytes: 'a positive number of megabytes' }[kind];
+    throw new UsageError(`${flag} expects ${expected}, got '${text}'`);
   }
   return value;
+}
+
+function parseIsolation(text: string | undefined): Isolation | undefined {
+  if (text === undefined) return undefined;
+  if (!(ISOLATIONS as readonly string[]).includes(text)) throw new UsageError(`--isolation expects context, worker or process, got '${text}'`);
+  return text as Isolation;
+}
+
+function readText(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  process.stdin.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk as string;
+  return text;
 }
 
 function version(): string {
@@ -41,80 +127,263 @@ function version(): string {
   return pkg.version;
 }
 
-function report(result: RunResult): number {
-  if (result.ok) {
-    process.stdout.write(`=> ${result.inspected}\n`);
-    return EXIT.ok;
-  }
-  const { error } = result;
-  if (error.type === 'exception') {
-    process.stderr.write(`${error.phase === 'setup' ? '(in setup) ' : ''}${error.stack || `${error.name}: ${error.message}`}\n`);
-  } else {
-    process.stderr.write(`${error.type}: ${error.message}\n`);
-  }
-  return EXIT[error.type];
+/** Whether to color what goes to `stream`: never with NO_COLOR, always with FORCE_COLOR, else on a color terminal. */
+function useColor(stream: NodeJS.WriteStream): boolean {
+  const { NO_COLOR, FORCE_COLOR } = process.env;
+  if (NO_COLOR !== undefined && NO_COLOR !== '') return false;
+  if (FORCE_COLOR !== undefined) return FORCE_COLOR !== '0' && FORCE_COLOR !== 'false';
+  return stream.isTTY && stream.hasColors();
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  let values: { timeout?: string; 'max-output'?: string; help?: boolean; version?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        timeout: { type: 'string' },
-        'max-output': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    }));
-    if (values.help === true) {
-      process.stdout.write(`${USAGE}\n`);
-      return EXIT.ok;
-    }
-    if (values.version === true) {
-      process.stdout.write(`${version()}\n`);
-      return EXIT.ok;
-    }
-    if (positionals.length !== 1) {
-      throw new UsageError(positionals.length === 0 ? 'no code given' : `expected one code argument, got ${positionals.length} (quote the code)`);
-    }
-  } catch (error) {
-    process.stderr.write(`repl-sandbox: ${(error as Error).message}\n\n${USAGE}\n`);
-    return EXIT.usage;
+/**
+ * `text` in ANSI colors, with util.inspect's own codes. Not util.styleText:
+ * from Node 22 it checks process.stdout itself, whichever stream we write to.
+ */
+function paint(styles: readonly (keyof typeof inspect.colors)[], text: string): string {
+  return styles.reduceRight<string>((inner, style) => {
+    const [open, close] = inspect.colors[style] ?? [0, 0];
+    return `\u001b[${open}m${inner}\u001b[${close}m`;
+  }, text);
+}
+
+/** The whole result as JSON, with the values (`result`, an exception's `value`, an abort's `reason`) in superjson form. */
+function toJson(result: RunResult): string {
+  let plain: Record<string, unknown>;
+  if (result.ok) {
+    plain = { ...result, result: superjson.serialize(result.result) };
+  } else {
+    const { error } = result;
+    const value =
+      error.type === 'exception' ? { value: superjson.serialize(error.value) }
+      : error.type === 'aborted' && error.reason !== undefined ? { reason: superjson.serialize(error.reason) }
+      : {};
+    plain = { ...result, error: { ...error, ...value } };
   }
-  let timeout: number | undefined;
-  let maxOutput: number | undefined;
-  try {
-    timeout = parseNumber('--timeout', values.timeout);
-    maxOutput = parseNumber('--max-output', values['max-output']);
-  } catch (error) {
-    process.stderr.write(`repl-sandbox: ${(error as Error).message}\n\n${USAGE}\n`);
-    return EXIT.usage;
+  return JSON.stringify(plain);
+}
+
+type Mode = 'human' | 'quiet' | 'json';
+
+/** Prints the outcome (the output has streamed already) and returns the exit status. */
+function report(result: RunResult, mode: Mode): number {
+  if (mode === 'json') {
+    process.stdout.write(`${toJson(result)}\n`);
+  } else if (result.ok) {
+    const color = useColor(process.stdout);
+    // Colors only when the host re-inspects the copied value to the very same
+    // text: functions, symbols and class instances are shown as the isolate saw them.
+    const colored = color && inspect(result.result) === result.inspected ? inspect(result.result, { colors: true }) : result.inspected;
+    const marker = color ? paint(['gray'], '=>') : '=>';
+    process.stdout.write(mode === 'quiet' ? `${colored}\n` : `${marker} ${colored}\n`);
+  } else {
+    const [head = '', ...frames] = formatResult({ ...result, output: '' }).split('\n');
+    const color = useColor(process.stderr);
+    const text = color ? [paint(['red', 'bold'], head), ...frames.map((line) => paint(['dim'], line))] : [head, ...frames];
+    process.stderr.write(`${text.join('\n')}\n`);
   }
-  // One run: boot exactly one isolate, no spares.
-  const sandbox = createSandbox({ warm: 0, concurrency: 1 });
-  try {
-    const result = await sandbox.run(positionals[0] ?? '', {
+  return result.ok ? EXIT.ok : EXIT[result.error.type];
+}
+
+/** Where the code comes from and how to run it, as the command line says. */
+interface Evaluation {
+  readonly code: string;
+  readonly mode: Mode;
+  readonly sandbox: SandboxOptions;
+  readonly run: RunOptions;
+}
+
+async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'help' | 'version'> {
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      ts: { type: 'boolean' },
+      timeout: { type: 'string', short: 't' },
+      'max-output': { type: 'string' },
+      setup: { type: 'string', short: 's', multiple: true },
+      'setup-file': { type: 'string', multiple: true },
+      isolation: { type: 'string' },
+      'memory-limit': { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help === true) return 'help';
+  if (values.version === true) return 'version';
+  if (values.json === true && values.quiet === true) throw new UsageError('--json and --quiet exclude each other');
+  const sources = positionals.length + (values.file === undefined ? 0 : 1);
+  if (sources === 0) throw new UsageError('no code given: pass it as an argument, with --file, or with - to read standard input');
+  if (positionals.length > 1) throw new UsageError(`expected one code argument, got ${positionals.length} (quote the code)`);
+  if (sources > 1) throw new UsageError('give the code once: as an argument, with --file or with - (standard input)');
+  // Setup in command-line order, --setup and --setup-file interleaved.
+  const setup: string[] = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    if (token.name === 'setup') setup.push(token.value);
+    if (token.name === 'setup-file') setup.push(readText('--setup-file', token.value));
+  }
+  let code: string;
+  let filename: string | undefined;
+  let language: 'ts' | undefined = values.ts === true ? 'ts' : undefined;
+  if (values.file !== undefined) {
+    code = readText('--file', values.file);
+    filename = values.file.replace(/[\r\n]/g, ' ');
+    if (/\.[mc]?ts$/i.test(values.file)) language = 'ts';
+  } else if (positionals[0] === '-') {
+    code = await readStdin();
+    filename = '<stdin>';
+  } else {
+    code = positionals[0] ?? '';
+  }
+  const timeout = parseNumber('--timeout', values.timeout, 'ms');
+  const maxOutput = parseNumber('--max-output', values['max-output'], 'count');
+  const memoryLimit = parseNumber('--memory-limit', values['memory-limit'], 'megabytes');
+  const isolation = parseIsolation(values.isolation);
+  return {
+    code,
+    mode: values.json === true ? 'json' : values.quiet === true ? 'quiet' : 'human',
+    sandbox: {
+      // One run: boot exactly one isolate, keep no spares, so the process exits by itself.
+      warm: 0,
+      concurrency: 1,
+      ...(isolation === undefined ? {} : { isolation }),
+      ...(memoryLimit === undefined ? {} : { memoryLimit }),
+    },
+    run: {
       ...(timeout === undefined ? {} : { timeout }),
       ...(maxOutput === undefined ? {} : { maxOutput }),
-      onOutput: (chunk) => process.stdout.write(chunk),
+      ...(setup.length === 0 ? {} : { setup }),
+      ...(language === undefined ? {} : { language }),
+      ...(filename === undefined ? {} : { filename }),
+    },
+  };
+}
+
+async function evaluate(argv: readonly string[]): Promise<number> {
+  const parsed = await parseEvaluation(argv);
+  if (parsed === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  if (parsed === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const { code, mode, sandbox: sandboxOptions, run } = parsed;
+  const sandbox = createSandbox(sandboxOptions);
+  // Ctrl-C aborts the run (exit 125); a second Ctrl-C kills the process as usual.
+  const controller = new AbortController();
+  const onInterrupt = (): void => controller.abort(new Error('interrupted (SIGINT)'));
+  process.once('SIGINT', onInterrupt);
+  let printedNewline = true;
+  try {
+    const result = await sandbox.run(code, {
+      ...run,
+      signal: controller.signal,
+      ...(mode === 'human'
+        ? {
+            onOutput: (chunk: string) => {
+              process.stdout.write(chunk);
+              printedNewline = chunk.endsWith('\n');
+            },
+          }
+        : {}),
     });
-    if (result.output !== '' && !result.output.endsWith('\n')) process.stdout.write('\n');
-    return report(result);
+    if (!printedNewline) process.stdout.write('\n');
+    return report(result, mode);
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     await sandbox.close();
   }
 }
 
+function isMissingSdk(error: unknown): boolean {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code === 'ERR_MODULE_NOT_FOUND' && String(message).includes('@modelcontextprotocol/sdk');
+}
+
+async function serveMcp(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    allowPositionals: false,
+    strict: true,
+    options: {
+      timeout: { type: 'string', short: 't' },
+      'max-timeout': { type: 'string' },
+      'max-output': { type: 'string' },
+      'max-length': { type: 'string' },
+      isolation: { type: 'string' },
+      'memory-limit': { type: 'string' },
+      'setup-file': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    process.stdout.write(`${MCP_HELP}\n`);
+    return EXIT.ok;
+  }
+  const timeout = parseNumber('--timeout', values.timeout, 'ms');
+  const maxTimeout = parseNumber('--max-timeout', values['max-timeout'], 'ms');
+  if (timeout !== undefined && maxTimeout !== undefined && timeout > maxTimeout) {
+    throw new UsageError(`--timeout (${timeout}) must not exceed --max-timeout (${maxTimeout})`);
+  }
+  const maxOutput = parseNumber('--max-output', values['max-output'], 'count');
+  const maxLength = parseNumber('--max-length', values['max-length'], 'count');
+  const memoryLimit = parseNumber('--memory-limit', values['memory-limit'], 'megabytes');
+  const isolation = parseIsolation(values.isolation);
+  const setup = (values['setup-file'] ?? []).map((path) => readText('--setup-file', path));
+  const options: McpServerOptions = {
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(maxTimeout === undefined ? {} : { maxTimeout }),
+    ...(maxOutput === undefined ? {} : { maxOutput }),
+    ...(maxLength === undefined ? {} : { maxLength }),
+    ...(isolation === undefined ? {} : { isolation }),
+    ...(memoryLimit === undefined ? {} : { memoryLimit }),
+    ...(setup.length === 0 ? {} : { setup }),
+  };
+  // Loaded only here: the SDK is an optional peer dependency.
+  let start: typeof startMcpServer;
+  try {
+    ({ startMcpServer: start } = await import('./mcp.js'));
+  } catch (error) {
+    if (!isMissingSdk(error)) throw error;
+    process.stderr.write(
+      'repl-sandbox mcp needs the MCP SDK, an optional peer dependency: install @modelcontextprotocol/sdk\n' +
+        '  npm install @modelcontextprotocol/sdk\n',
+    );
+    return EXIT.usage;
+  }
+  await start(options);
+  return EXIT.ok;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const subcommand = argv[0] === 'mcp';
+  try {
+    return await (subcommand ? serveMcp(argv.slice(1)) : evaluate(argv));
+  } catch (error) {
+    // parseArgs throws TypeErrors with a code for unknown flags and missing values.
+    const { code } = error as NodeJS.ErrnoException;
+    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`repl-sandbox: ${(error as Error).message}\n\n${subcommand ? 'Usage: repl-sandbox mcp [options]   (repl-sandbox mcp --help for the options)' : SHORT_USAGE}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
+  (status) => {
+    process.exitCode = status;
   },
   (error: unknown) => {
-    process.stderr.write(`repl-sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = EXIT.usage;
+    // repl-sandbox itself failed: 125, as coreutils timeout does.
+    process.stderr.write(`repl-sandbox: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = EXIT.crashed;
   },
 );

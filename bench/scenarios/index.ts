@@ -2,13 +2,14 @@ import { bareWorker } from './bare-worker.js';
 import { type EngineResult, runEngineSuite } from './engine-suite.js';
 import { type LargeResultResult, runLargeResult } from './large-result.js';
 import { type OutputThroughputResult, runOutputThroughput } from './output-throughput.js';
+import { type PairedResult, runPaired } from './paired.js';
 import { quickjs } from './quickjs.js';
 import { type RssSoakResult, runRssSoak } from './rss-soak.js';
-import { sandboxCold, sandboxWarm } from './sandbox.js';
+import { contextWarm, processWarm, sandboxCold, sandboxWarm } from './sandbox.js';
 import type { EngineDefinition, ScenarioContext } from './types.js';
 import { vmInProcess } from './vm-in-process.js';
 
-export type ScenarioResult = EngineResult | OutputThroughputResult | LargeResultResult | RssSoakResult;
+export type ScenarioResult = EngineResult | PairedResult | OutputThroughputResult | LargeResultResult | RssSoakResult;
 
 export interface ScenarioDefinition {
   readonly name: string;
@@ -22,10 +23,12 @@ function engineScenario(definition: EngineDefinition): ScenarioDefinition {
 
 /** Every scenario, in the order they run. */
 export const SCENARIOS: readonly ScenarioDefinition[] = [
-  ...[bareWorker, sandboxCold, sandboxWarm, vmInProcess, quickjs].map(engineScenario),
+  ...[bareWorker, sandboxCold, sandboxWarm, contextWarm, processWarm, vmInProcess, quickjs].map(engineScenario),
+  { name: 'paired-ratios', aliases: ['paired', 'ratios'], run: runPaired },
+  // Before the scenarios that leave megabytes of garbage behind, so its baseline is clean.
+  { name: 'rss-soak', aliases: ['soak', 'rss'], run: runRssSoak },
   { name: 'output-throughput', aliases: ['output'], run: runOutputThroughput },
   { name: 'large-result', aliases: ['result'], run: runLargeResult },
-  { name: 'rss-soak', aliases: ['soak', 'rss'], run: runRssSoak },
 ];
 
 /** The scenarios whose name or an alias contains one of `words`; all of them when there are none. */

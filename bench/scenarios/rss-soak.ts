@@ -9,9 +9,11 @@ export interface RssSoakResult {
   readonly kind: 'rss-soak';
   readonly description: string;
   readonly runs: number;
+  /** Unmeasured runs first, so the baseline is a sandbox in steady state (and earlier scenarios' garbage had a chance to go). */
+  readonly warmupRuns: number;
   readonly elapsedMs: number;
   readonly runsPerSec: number;
-  /** After warmup() and a settle, before the first run. */
+  /** After the warm-up runs and a settle, before the first measured run. */
   readonly rssBeforeMb: number;
   /** After the last run and a settle, before close(). */
   readonly rssAfterMb: number;
@@ -29,6 +31,12 @@ export async function runRssSoak(context: ScenarioContext): Promise<RssSoakResul
   let closed = false;
   try {
     await sandbox.warmup();
+    const warmupRuns = Math.min(100, Math.ceil(config.soakRuns / 10));
+    log(`  ${warmupRuns} warm-up runs`);
+    for (let i = 0; i < warmupRuns; i++) {
+      const result = await sandbox.run(TRIVIAL_SNIPPET);
+      if (!result.ok) throw new Error(`rss-soak warm-up run failed: ${JSON.stringify(result.error)}`);
+    }
     await sleep(config.settleMs * 2);
     const before = rss();
     const trail: number[] = [];
@@ -49,8 +57,9 @@ export async function runRssSoak(context: ScenarioContext): Promise<RssSoakResul
     closed = true;
     return {
       kind: 'rss-soak',
-      description: 'sandbox-warm (default options): sequential runs of the trivial snippet, no gap',
+      description: 'sandbox-warm (default options): sequential runs of the trivial snippet, no gap, after unmeasured warm-up runs',
       runs: config.soakRuns,
+      warmupRuns,
       elapsedMs: round(elapsedMs),
       runsPerSec: round(config.soakRuns / (elapsedMs / 1000)),
       rssBeforeMb: toMb(before),

@@ -34,3 +34,19 @@ export const sandboxWarm: EngineDefinition = {
   isolated: true,
   create: (context) => Promise.resolve(sandboxEngine(context, {}, true)),
 };
+
+export const contextWarm: EngineDefinition = {
+  name: 'context-warm',
+  aliases: ['context'],
+  description: "repl-sandbox, isolation 'context' (piscina workers, a fresh vm context per call), default options; warmup() before each series",
+  isolated: true,
+  create: (context) => Promise.resolve(sandboxEngine(context, { isolation: 'context' }, true)),
+};
+
+export const processWarm: EngineDefinition = {
+  name: 'process-warm',
+  aliases: ['process'],
+  description: "repl-sandbox, isolation 'process' (a child process per call), default options; warmup() before each series",
+  isolated: true,
+  create: (context) => Promise.resolve(sandboxEngine(context, { isolation: 'process' }, true)),
+};

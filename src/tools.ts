@@ -1,0 +1,191 @@
+/**
+ * Helpers for LLM tool calls ("function calling"): one tool definition any
+ * API accepts, and one handler that validates what the model sent, runs it
+ * and returns the text to give back to the model.
+ */
+import { inspect } from 'node:util';
+import { formatResult } from './format.js';
+import type { RunOptions } from './options.js';
+import type { RunResult } from './result.js';
+import { run, type Sandbox } from './sandbox.js';
+
+/** What a model sends to the `run_javascript` tool, once validated. */
+export interface ToolInput {
+  /** The JavaScript (or TypeScript) to evaluate. */
+  readonly code: string;
+  /** `'ts'` strips TypeScript types first. Default: the sandbox's (JavaScript). */
+  readonly language?: 'js' | 'ts';
+  /** Wall-clock limit in milliseconds. Default: the sandbox's. */
+  readonly timeout?: number;
+}
+
+/** What {@link handleToolCall} returns. */
+export interface ToolCallResult {
+  /** {@link formatResult} of the run: the tool result to send back to the model. */
+  readonly text: string;
+  /** The run itself, for logging or for richer replies (`result.ok` is the tool's success). */
+  readonly result: RunResult;
+}
+
+/** Options of {@link handleToolCall}. */
+export interface ToolCallOptions {
+  /**
+   * The largest `timeout` the model may ask for; a larger one is lowered to
+   * it. It does not lower the sandbox's own default.
+   * @default Infinity
+   */
+  readonly maxTimeout?: number;
+  /**
+   * `maxLength` of the returned text (see {@link formatResult}).
+   * @default Infinity
+   */
+  readonly maxLength?: number;
+  /** Cancels the run: it resolves as `aborted`. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A JSON Schema (draft 2020-12 subset) of an object, typed so that it can be
+ * passed as-is to OpenAI (`parameters`), Anthropic (`input_schema`) and MCP
+ * (`inputSchema`) clients.
+ */
+export interface ToolInputSchema {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required: string[];
+  additionalProperties: boolean;
+  [keyword: string]: unknown;
+}
+
+/** A tool's name, description for the model, and input schema. */
+export interface ToolDefinition {
+  readonly name: 'run_javascript';
+  readonly description: string;
+  readonly inputSchema: ToolInputSchema;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * The `run_javascript` tool: name, description and the JSON Schema of
+ * {@link ToolInput}. Frozen; spread it to change the description.
+ *
+ * @example
+ * // OpenAI chat completions
+ * tools: [{ type: 'function', function: { name: toolDefinition.name, description: toolDefinition.description, parameters: toolDefinition.inputSchema } }]
+ * // Anthropic messages
+ * tools: [{ name: toolDefinition.name, description: toolDefinition.description, input_schema: toolDefinition.inputSchema }]
+ */
+export const toolDefinition: ToolDefinition = deepFreeze({
+  name: 'run_javascript',
+  description:
+    'Run JavaScript in a fresh Node.js isolate and get back what it printed and the value of its last expression, ' +
+    'as a REPL shows it (`=> value`), or the error with its stack. Every call starts from a clean slate: no ' +
+    'variables, imports or other state carry over between calls, so put everything a computation needs in one call. ' +
+    'Top-level `await` works; `require()` and `import()` load Node built-ins and installed packages. ' +
+    'Output past a size limit is truncated; code still running at the timeout is stopped.',
+  inputSchema: {
+    type: 'object',
+    properties: {
+      code: {
+        type: 'string',
+        description: 'The code to evaluate. The value of the last expression is returned (awaited if it is a promise).',
+      },
+      language: {
+        type: 'string',
+        enum: ['js', 'ts'],
+        description: "'ts' to strip TypeScript types before running. Default 'js'.",
+      },
+      timeout: {
+        type: 'number',
+        minimum: 0,
+        description: 'Wall-clock limit in milliseconds.',
+      },
+    },
+    required: ['code'],
+    additionalProperties: false,
+  },
+});
+
+const INPUT_KEYS = Object.keys(toolDefinition.inputSchema.properties);
+
+/** `\`-1\` (number)`: how a received value is shown in validation messages. */
+function shown(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `\`${inspect(value, { depth: 1, breakLength: Infinity, maxStringLength: 200 })}\` (${type})`;
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${shown(value)}`);
+}
+
+/**
+ * Checks a model's tool input against {@link toolDefinition}'s schema. A
+ * string is parsed as JSON first (OpenAI sends `arguments` as a string).
+ * @throws TypeError naming the field and showing the value received.
+ */
+function parseToolInput(input: unknown): ToolInput {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input) as unknown;
+    } catch {
+      fail('the tool input', 'a JSON object', input);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('the tool input', 'an object with a `code` string', value);
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (!INPUT_KEYS.includes(key)) {
+      throw new TypeError(`Unexpected property \`${key}\` in the tool input: expected only ${INPUT_KEYS.map((k) => `\`${k}\``).join(', ')}`);
+    }
+  }
+  const { code, language, timeout } = fields;
+  if (typeof code !== 'string') fail('code', 'a string', code);
+  if (language !== undefined && language !== 'js' && language !== 'ts') fail('language', "'js' or 'ts'", language);
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+    fail('timeout', 'a non-negative number of milliseconds', timeout);
+  }
+  return {
+    code,
+    ...(language === undefined ? {} : { language }),
+    ...(timeout === undefined ? {} : { timeout }),
+  };
+}
+
+/**
+ * Handles one call of the `run_javascript` tool: validates the model's input,
+ * runs the code and formats the result. Failures of the code (exception,
+ * timeout, crash) are results, to be sent back to the model — `result.ok`
+ * tells whether to flag the tool result as an error.
+ *
+ * @param input - the tool call's arguments: an object, or its JSON text.
+ * @param sandbox - where to run; default: the module-level {@link run}.
+ * @param options - a cap on the model's `timeout`, a bound on the text, a signal.
+ * @throws TypeError (as a rejection) when the input does not match the
+ *   schema, naming the field and showing the value: send its message back to
+ *   the model so it can correct the call. Also whatever `Sandbox#run`
+ *   rejects with (a closed or overloaded sandbox).
+ *
+ * @example
+ * const { text, result } = await handleToolCall({ code: 'console.log("hi"); 6 * 7' }, sandbox);
+ * // text === 'hi\n=> 42', result.ok === true
+ */
+export async function handleToolCall(input: unknown, sandbox?: Sandbox, options: ToolCallOptions = {}): Promise<ToolCallResult> {
+  const { maxTimeout = Infinity, maxLength, signal } = options;
+  if (typeof maxTimeout !== 'number' || !(maxTimeout >= 0)) fail('maxTimeout', 'a non-negative number of milliseconds or Infinity', maxTimeout);
+  const { code, language, timeout } = parseToolInput(input);
+  const runOptions: RunOptions = {
+    ...(language === undefined ? {} : { language }),
+    ...(timeout === undefined ? {} : { timeout: Math.min(timeout, maxTimeout) }),
+    ...(signal === undefined ? {} : { signal }),
+  };
+  const result = await (sandbox === undefined ? run(code, runOptions) : sandbox.run(code, runOptions));
+  return { text: formatResult(result, maxLength === undefined ? {} : { maxLength }), result };
+}

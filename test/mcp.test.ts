@@ -1,0 +1,229 @@
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { type CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { pino } from 'pino';
+import { createSandbox } from 'repl-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Mcp from '../src/mcp.js';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const helpers = fileURLToPath(new URL('./fixtures/mcp-helpers.js', import.meta.url));
+const hideSdk = fileURLToPath(new URL('./fixtures/hide-mcp-sdk.mjs', import.meta.url));
+// Typed from src/, loaded from dist/ like every test that runs isolates.
+const { createMcpServer } = (await import(new URL('../dist/mcp.js', import.meta.url).href)) as typeof Mcp;
+
+const SERVER_ARGS = ['mcp', '--timeout', '1000', '--max-timeout', '1500', '--max-output', '1000', '--setup-file', helpers];
+
+describe('repl-sandbox mcp, driven by the SDK client over stdio', () => {
+  let client: Client;
+  let stderr = '';
+
+  beforeAll(async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [cli, ...SERVER_ARGS], stderr: 'pipe' });
+    transport.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    client = new Client({ name: 'repl-sandbox-test', version: '1.0.0' });
+    await client.connect(transport);
+  });
+  afterAll(() => client.close());
+
+  async function call(args: Record<string, unknown>): Promise<CallToolResult> {
+    return (await client.callTool({ name: 'run_javascript', arguments: args })) as CallToolResult;
+  }
+
+  function text(result: CallToolResult): string {
+    const [first] = result.content;
+    if (first?.type !== 'text') throw new Error(`expected text content, got ${JSON.stringify(result.content)}`);
+    return first.text;
+  }
+
+  it('introduces itself and lists run_javascript with its input and output schemas', async () => {
+    expect(client.getServerVersion()).toMatchObject({ name: 'repl-sandbox' });
+    expect(client.getServerCapabilities()?.tools).toBeDefined();
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(1);
+    const [tool] = tools;
+    expect(tool).toMatchObject({
+      name: 'run_javascript',
+      inputSchema: {
+        type: 'object',
+        required: ['code'],
+        additionalProperties: false,
+        properties: { code: { type: 'string' }, language: { type: 'string', enum: ['js', 'ts'] }, timeout: { type: 'number' } },
+      },
+      outputSchema: {
+        type: 'object',
+        required: ['ok', 'output', 'durationMs'],
+        properties: { ok: { type: 'boolean' }, output: { type: 'string' }, inspected: { type: 'string' }, error: { type: 'object' } },
+      },
+    });
+    // The server's own limits are spelled out for the model.
+    expect(tool?.inputSchema.properties?.timeout).toMatchObject({ description: expect.stringMatching(/Default 1000; at most 1500/) as unknown });
+    expect(tool?.description).toMatch(/fresh Node\.js isolate/);
+  });
+
+  it('runs code: formatResult text, structuredContent, no isError', async () => {
+    const result = await call({ code: 'console.log("hi"); 6 * 7' });
+    expect(result.isError).toBe(false);
+    expect(text(result)).toBe('hi\n=> 42');
+    expect(result.structuredContent).toEqual({ ok: true, output: 'hi\n', inspected: '42', durationMs: expect.any(Number) as unknown });
+  });
+
+  it('runs TypeScript, and the helpers of --setup-file', async () => {
+    const result = await call({ code: 'const n: number = double(21); n', language: 'ts' });
+    expect(text(result)).toBe('=> 42');
+  });
+
+  it('reports an exception with isError, its name, message and the user stack', async () => {
+    const result = await call({ code: 'console.log("a");\nthrow new TypeError("bad")' });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toBe('a\nException: TypeError: bad\n    at <sandbox>:2:7');
+    expect(result.structuredContent).toEqual({
+      ok: false,
+      output: 'a\n',
+      error: { type: 'exception', name: 'TypeError', message: 'bad' },
+      durationMs: expect.any(Number) as unknown,
+    });
+  });
+
+  it('caps the timeout a call asks for at --max-timeout', async () => {
+    const result = await call({ code: 'console.log("spinning"); while (true) {}', timeout: 60_000 });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toBe('spinning\nTimeout: Timed out after 1500 ms');
+    expect(result.structuredContent).toMatchObject({ ok: false, error: { type: 'timeout', message: 'Timed out after 1500 ms' } });
+  });
+
+  it('keeps a flood of output to --max-output, with the truncation note', async () => {
+    const result = await call({ code: 'for (;;) console.log("x".repeat(100))', timeout: 300 });
+    expect(result.structuredContent).toMatchObject({ ok: false, error: { type: 'timeout' } });
+    const { output } = result.structuredContent as { output: string };
+    expect(output).toMatch(/^(x{100}\n){9}x{91}\n\.\.\.\(truncated, showing first 1000B of \d+(\.\d)?[KM]?B\)$/);
+    expect(text(result)).toBe(`${output}\nTimeout: Timed out after 300 ms`);
+  });
+
+  it('answers bad arguments with a tool error naming the field', async () => {
+    const result = await call({ code: 42 });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toBe('Expected `code` to be a string, got `42` (number)');
+    expect(result.structuredContent).toBeUndefined();
+    expect(text(await call({ code: '1', language: 'python' }))).toMatch(/`language`.*'python'/);
+  });
+
+  it('answers an unknown tool with a protocol error', async () => {
+    await expect(client.callTool({ name: 'run_python', arguments: { code: '1' } })).rejects.toThrow(McpError);
+  });
+
+  it('serves concurrent calls, each in its own isolate', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => call({ code: `globalThis.seen = (globalThis.seen ?? 0) + 1; [${i}, seen]` })),
+    );
+    expect(results.map(text)).toEqual(Array.from({ length: 8 }, (_, i) => `=> [ ${i}, 1 ]`));
+  });
+
+  it('logs JSON lines to stderr, never to stdout', () => {
+    const lines = stderr.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
+    expect(lines.map((line) => line.msg)).toContain('MCP server ready on stdio');
+    expect(lines.filter((line) => line.msg === 'run_javascript').length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('repl-sandbox mcp process lifecycle', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  /** Starts the server and resolves once it logged that it is ready. */
+  async function startServer(): Promise<{ child: ChildProcessWithoutNullStreams; logs: string[] }> {
+    const child = spawn(process.execPath, [cli, 'mcp', '--timeout', '1000'], { stdio: 'pipe' });
+    children.push(child);
+    const logs: string[] = [];
+    const lines = createInterface({ input: child.stderr });
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', () => reject(new Error(`server exited early:\n${logs.join('\n')}`)));
+      lines.on('line', (line) => {
+        logs.push(line);
+        if (line.includes('MCP server ready')) resolve();
+      });
+    });
+    return { child, logs };
+  }
+
+  it('exits 0 by itself when the client closes stdin', async () => {
+    const { child, logs } = await startServer();
+    child.stdin.end();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(logs.some((line) => line.includes('MCP server closed'))).toBe(true);
+  });
+
+  it('exits 0 on SIGTERM, after closing the sandbox', async () => {
+    const { child, logs } = await startServer();
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(logs.some((line) => line.includes('SIGTERM'))).toBe(true);
+  });
+
+  it('without the SDK installed, says to install it and exits 2 (the plain CLI still works)', () => {
+    const missing = spawnSync(process.execPath, ['--import', hideSdk, cli, 'mcp'], { encoding: 'utf8', timeout: 20_000 });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/install @modelcontextprotocol\/sdk/);
+    const plain = spawnSync(process.execPath, ['--import', hideSdk, cli, '6 * 7'], { encoding: 'utf8', timeout: 20_000 });
+    expect(plain.stdout).toBe('=> 42\n');
+  });
+
+  it('rejects bad server flags as usage errors', () => {
+    const bad = spawnSync(process.execPath, [cli, 'mcp', '--timeout', '5000', '--max-timeout', '1000'], { encoding: 'utf8', timeout: 20_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--timeout \(5000\) must not exceed --max-timeout \(1000\)/);
+    const unknown = spawnSync(process.execPath, [cli, 'mcp', '--port', '1'], { encoding: 'utf8', timeout: 20_000 });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/--port/);
+  });
+
+  it('mcp --help describes the server flags and the client configuration', () => {
+    const help = spawnSync(process.execPath, [cli, 'mcp', '--help'], { encoding: 'utf8', timeout: 20_000 });
+    expect(help.status).toBe(0);
+    for (const flag of ['--timeout', '--max-timeout', '--max-output', '--isolation', '--memory-limit', '--setup-file']) {
+      expect(help.stdout).toContain(flag);
+    }
+    expect(help.stdout).toContain('"mcpServers"');
+  });
+});
+
+describe('createMcpServer', () => {
+  const silent = pino({ level: 'silent' });
+
+  it('serves any SDK transport, in a caller-owned sandbox it leaves open', async () => {
+    const sandbox = createSandbox({ warm: 0 });
+    const server = createMcpServer({ sandbox, logger: silent, timeout: 2_000 });
+    const client = new Client({ name: 'in-memory', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    try {
+      const result = (await client.callTool({ name: 'run_javascript', arguments: { code: '[1, 2].map((n) => n * 10)' } })) as CallToolResult;
+      expect(result.content).toEqual([{ type: 'text', text: '=> [ 10, 20 ]' }]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+    // The server did not close a sandbox it does not own.
+    expect((await sandbox.run('1')).ok).toBe(true);
+    await sandbox.close();
+  });
+
+  it('rejects contradictory options with a TypeError naming them', () => {
+    expect(() => createMcpServer({ timeout: 5_000, maxTimeout: 1_000, logger: silent })).toThrow(/`timeout` \(5000\).*`maxTimeout` \(1000\)/);
+    expect(() => createMcpServer({ timeout: -1, logger: silent })).toThrow(TypeError);
+    const sandbox = createSandbox({ warm: 0 });
+    expect(() => createMcpServer({ sandbox, isolation: 'context', logger: silent })).toThrow(/`isolation` belongs to the sandbox/);
+    return sandbox.close();
+  });
+});
