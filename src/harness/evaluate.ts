@@ -37,6 +37,7 @@ export class TaskRun {
   #evalStarted = 0;
   #evalEnded = 0;
   #done!: () => void;
+  readonly #importModule = (specifier: string): Promise<unknown> => this.#env.importModule(specifier);
   /** Resolves once the result or the exception has been sent. */
   readonly done = new Promise<void>((resolve) => (this.#done = resolve));
 
@@ -113,10 +114,16 @@ export class TaskRun {
 
   async #evaluate(unit: SourceUnit): Promise<unknown> {
     // The one intentional eval of the library: running the caller's code is the product.
-    const script = new vm.Script(unit.code, {
-      filename: unit.filename,
-      importModuleDynamically: ((specifier: string) => this.#env.importModule(specifier)) as never,
-    });
+    // importModuleDynamically only where the code can use it: each Script given
+    // one gets its own host-defined options, which defeats V8's compilation
+    // cache and grows it, so a long-lived 'context' worker would slow down with
+    // every task (measured: 0.03 -> 0.26 ms per Script over 3 000 tasks).
+    const script = new vm.Script(
+      unit.code,
+      unit.code.includes('import')
+        ? { filename: unit.filename, importModuleDynamically: this.#importModule as never }
+        : { filename: unit.filename },
+    );
     // displayErrors would prepend a source excerpt to runtime stacks; compile errors keep theirs.
     let value: unknown = script.runInContext(this.#env.context, { displayErrors: false });
     if (unit.async) {
