@@ -22,10 +22,14 @@ describe('the host process exits by itself', () => {
     expect(child.ms).toBeLessThan(10_000);
   });
 
-  it('with idle warm spares and without close()', () => {
-    const child = script('const s = createSandbox({ warm: 2 }); await s.warmup(); console.log(s.stats.warm);');
-    expect(child.stdout).toBe('2\n');
+  it.each(['worker', 'context', 'process'])('with idle warm spares and without close() (%s)', (isolation) => {
+    const child = script(
+      `const s = createSandbox({ isolation: '${isolation}', warm: 2 }); await s.warmup(); const r = await s.run('6 * 7'); console.log(r.result);`,
+    );
+    expect(child.stderr).toBe('');
+    expect(child.stdout).toBe('42\n');
     expect(child.status).toBe(0);
+    expect(child.ms).toBeLessThan(10_000);
   });
 
   it('but a pending run keeps it alive until the run resolves', () => {
