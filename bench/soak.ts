@@ -8,14 +8,17 @@
  * child process or extra thread left. Prints one JSON document on stdout
  * (progress on stderr). `test/soak.test.ts` runs the same with fewer runs.
  *
- * Imports the built package ('repl-sandbox' resolves to dist/ through the
- * package's self-reference): run `npm run build` first.
+ * Runs the built package (a snapshot of dist/, see ./library.ts): run
+ * `npm run build` first.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { createSandbox, type Isolation, type RunResult, type SandboxStats } from 'repl-sandbox';
+// Types only: tsx honours tsconfig's mapping of 'repl-sandbox' to src/ at run time, so the
+// command line loads a snapshot of dist/ through ./library.js, and the test passes its own.
+import type { createSandbox, Isolation, RunResult, SandboxStats } from 'repl-sandbox';
+import { loadLibrary } from './library.js';
 
 /** The kinds of run in the mix, each with the result it must give. */
 export const KINDS = ['ok', 'throw', 'timeout', 'crash', 'flood', 'oom'] as const;
@@ -144,6 +147,11 @@ async function eventually(condition: () => boolean, ms: number): Promise<boolean
   return true;
 }
 
+/** The part of the package the soak needs. */
+export interface SoakLibrary {
+  readonly createSandbox: typeof createSandbox;
+}
+
 export interface SoakOptions {
   readonly isolation: Isolation;
   readonly runs: number;
@@ -185,13 +193,13 @@ export interface SoakReport {
 }
 
 /** Runs the mix against one fresh sandbox and reports; never throws for a wrong result (see `wrong`). */
-export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+export async function runSoak(library: SoakLibrary, options: SoakOptions): Promise<SoakReport> {
   const { isolation, runs, concurrency = 8, memoryLimit = 64, warm = 2, onProgress } = options;
   const threadsBefore = threadCount();
   // Children that were there before (e.g. tsx's esbuild service) are not the sandbox's.
   const childrenBefore = new Set(childProcesses());
   const newChildren = (): number[] => childProcesses().filter((pid) => !childrenBefore.has(pid));
-  const sandbox = createSandbox({ isolation, concurrency, warm, memoryLimit });
+  const sandbox = library.createSandbox({ isolation, concurrency, warm, memoryLimit });
   const kinds = Object.fromEntries(KINDS.map((kind) => [kind, 0])) as Record<Kind, number>;
   const outcomes: Record<string, number> = {};
   const failures: Array<{ i: number; kind: Kind; got: string }> = [];
@@ -319,11 +327,13 @@ function parseArgs(argv: readonly string[]): SoakArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const { library, info, dispose } = await loadLibrary();
+  if (info.stale) process.stderr.write(`soak: warning: dist/ is older than src/ (built ${info.distBuiltAt})\n`);
   const reports: SoakReport[] = [];
   for (const isolation of args.levels) {
     process.stderr.write(`soak: ${isolation}, ${args.runs} runs at concurrency ${args.concurrency}\n`);
     reports.push(
-      await runSoak({
+      await runSoak(library, {
         isolation,
         runs: args.runs,
         concurrency: args.concurrency,
@@ -340,12 +350,14 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: availableParallelism(),
+    library: info,
     mix: 'per 20 runs: 12 ok, 3 throw, 2 flood, 1 timeout (100 ms), 1 crash (process.exit(3)), 1 out-of-memory',
     passed,
     levels: reports,
   };
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
   process.exitCode = passed ? 0 : 1;
+  dispose();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -70,13 +70,11 @@ export interface ContextBootData {
   readonly harnessFile: string;
 }
 
-/** One `'context'` task: its own private channel and output counter, and the task. */
-export interface ContextTaskPayload {
-  readonly port: MessagePort;
-  readonly outputTotal: SharedArrayBuffer;
-  /** Absent for a warm-up ping, which only proves the worker booted. */
-  readonly task?: TaskMessage;
-}
+/** One `'context'` task: its own private channel and output counter, and the task; or a warm-up ping. */
+export type ContextTaskPayload =
+  | { readonly port: MessagePort; readonly outputTotal: SharedArrayBuffer; readonly task: TaskMessage }
+  /** Proves the worker booted and loaded the harness. */
+  | { readonly ping: true };
 
 /** What the host hands a `'process'` isolate at start-up (JSON in `argv[2]`). */
 export interface ProcessBootData {

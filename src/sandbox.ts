@@ -64,6 +64,7 @@ export class Sandbox {
   /** Keeps the host alive while a run or a warmup is pending: booting isolates never do. */
   #keepAlive: NodeJS.Timeout | undefined;
   #warmups = 0;
+  #closing = false;
 
   constructor(options?: SandboxOptions) {
     this.#options = resolveSandboxOptions(options);
@@ -129,6 +130,10 @@ export class Sandbox {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Isolates never hold the event loop; while they are torn down, we do, so
+    // an \`await sandbox.close()\` at the end of a script settles.
+    this.#closing = true;
+    this.#holdProcess();
     const message = 'The sandbox was closed';
     for (const job of this.#queue.splice(0)) {
       job.dequeueOnAbort?.();
@@ -138,8 +143,12 @@ export class Sandbox {
       execution.abort(undefined, message);
       return execution.result;
     });
-    await Promise.all([this.#pool.close(), ...results]);
-    this.#next();
+    try {
+      await Promise.all([this.#pool.close(), ...results]);
+    } finally {
+      this.#closing = false;
+      this.#next();
+    }
   }
 
   /** `await using sandbox = createSandbox()` closes it at the end of the scope. */
@@ -224,7 +233,7 @@ export class Sandbox {
   }
 
   #releaseProcess(): void {
-    if (this.#running > 0 || this.#queue.length > 0 || this.#warmups > 0) return;
+    if (this.#running > 0 || this.#queue.length > 0 || this.#warmups > 0 || this.#closing) return;
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
   }

@@ -3,7 +3,8 @@
  * task gets a fresh vm context, built while the worker was idle; what the
  * task left running in it (timers) is cleared when it ends.
  */
-import { workerData } from 'node:worker_threads';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { type Worker, workerData } from 'node:worker_threads';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage } from '../protocol.js';
 import type { SandboxContext } from './context.js';
 import { TaskRun } from './evaluate.js';
@@ -11,6 +12,7 @@ import { createRuntime } from './runtime.js';
 
 const { cwd, harnessFile } = workerData as ContextBootData;
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: true, guardProcessKill: true });
+const liveWorkers = trackWorkers();
 // Tasks share this worker's process object: give each the environment the worker started with.
 const bootEnv = { ...process.env };
 let next: SandboxContext | undefined;
@@ -23,11 +25,10 @@ const warm = runtime.warmUp(warmContext).then(() => {
 });
 
 /** Runs one task in a fresh context; resolves once its result or exception is sent. */
-export default async function runContextTask({ port, outputTotal, task }: ContextTaskPayload): Promise<void> {
-  if (task === undefined) {
-    port.close();
-    return;
-  }
+export default async function runContextTask(payload: ContextTaskPayload): Promise<void> {
+  if ('ping' in payload) return warm;
+  const { port, outputTotal, task } = payload;
+  const resourcesBefore = liveResources();
   await warm;
   const sandbox = next ?? runtime.newContext();
   next = undefined;
@@ -49,14 +50,60 @@ export default async function runContextTask({ port, outputTotal, task }: Contex
     sandbox.dispose();
     restoreEnv();
     port.close();
-    // Build the next task's context after this reply, while the worker idles.
-    setImmediate(() => {
-      next ??= runtime.newContext();
-    });
   }
+  // Give the worker back only once its event loop turns again: code that left
+  // a microtask loop running never gets here, and the host replaces the worker.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  // Workers the code started end with its task, as they would with a worker isolate.
+  for (const worker of liveWorkers) void worker.terminate();
+  // Code that left something running besides timers (a child process, a
+  // Worker, a socket) would reach into later tasks: never hand this worker
+  // back; the host replaces it after its grace period.
+  if (leftBehind(resourcesBefore, liveResources())) await new Promise<never>(() => {});
+  // Build the next task's context after this reply, while the worker idles.
+  setImmediate(() => {
+    next ??= runtime.newContext();
+  });
 }
 
 function restoreEnv(): void {
   for (const key of Object.keys(process.env)) if (!(key in bootEnv)) delete process.env[key];
   Object.assign(process.env, bootEnv);
+}
+
+/** Resources that keep the event loop busy, by type; ours (ports) and timers (cleared per task) are not counted. */
+function liveResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const type of process.getActiveResourcesInfo()) {
+    if (type === 'MessagePort' || type === 'Timeout' || type === 'Immediate') continue;
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function leftBehind(before: Map<string, number>, after: Map<string, number>): boolean {
+  for (const [type, count] of after) if (count > (before.get(type) ?? 0)) return true;
+  return false;
+}
+
+/**
+ * Makes `Worker` (from `require` and `import` alike) remember the threads the
+ * code starts, so they can be ended with the task: they do not show up in
+ * `process.getActiveResourcesInfo()`.
+ */
+function trackWorkers(): Set<Worker> {
+  const live = new Set<Worker>();
+  // The mutable CommonJS module object that both require() and import see.
+  const threads = createRequire(harnessFile)('node:worker_threads') as { Worker: typeof Worker };
+  const Original = threads.Worker;
+  class TrackedWorker extends Original {
+    constructor(...args: ConstructorParameters<typeof Original>) {
+      super(...args);
+      live.add(this);
+      this.once('exit', () => live.delete(this));
+    }
+  }
+  threads.Worker = TrackedWorker;
+  syncBuiltinESMExports();
+  return live;
 }

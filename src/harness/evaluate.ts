@@ -62,7 +62,7 @@ export class TaskRun {
         env.reportOutputTotal ? (bytes) => env.send({ type: 'output-total', bytes }) : undefined,
       );
       this.#evalStarted = performance.now();
-      value = await this.#evaluate(this.#task.main);
+      ({ value } = await this.#evaluate(this.#task.main));
       this.#evalEnded = performance.now();
     } catch (thrown) {
       this.reportThrown(thrown);
@@ -112,7 +112,12 @@ export class TaskRun {
     this.#done();
   }
 
-  async #evaluate(unit: SourceUnit): Promise<unknown> {
+  /**
+   * Boxed, so that the async function's own resolution never awaits the value:
+   * a thenable, a Proxy whose traps throw, or a polluted `Object.prototype.then`
+   * must come back as values. Only real promises are awaited.
+   */
+  async #evaluate(unit: SourceUnit): Promise<{ value: unknown }> {
     // The one intentional eval of the library: running the caller's code is the product.
     // importModuleDynamically only where the code can use it: each Script given
     // one gets its own host-defined options, which defeats V8's compilation
@@ -132,7 +137,7 @@ export class TaskRun {
     }
     // A promise as the final value is awaited, whichever realm made it.
     if (types.isPromise(value)) value = await value;
-    return value;
+    return { value };
   }
 }
 

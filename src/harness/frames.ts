@@ -1,5 +1,16 @@
-import { writeSync } from 'node:fs';
-import { serialize } from 'node:v8';
+import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
+
+// Captured at boot: the code shares this process's modules and could replace
+// them before it returns, and the report must still go out.
+const writeSync = fs.writeSync;
+const serialize = v8.serialize;
+const allocUnsafe = Buffer.allocUnsafe.bind(Buffer);
+const bufferMethods = Buffer.prototype as unknown as Record<'writeUInt32LE' | 'copy', (...args: unknown[]) => unknown>;
+const writeUInt32LE = Function.prototype.call.bind(bufferMethods.writeUInt32LE) as (buffer: Buffer, value: number, offset: number) => number;
+const copy = Function.prototype.call.bind(bufferMethods.copy) as (source: Buffer, target: Buffer, targetStart: number) => number;
+const wait = Atomics.wait;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Writes messages to a pipe as `[u32 length][v8 payload]` frames, with
@@ -12,14 +23,12 @@ import { serialize } from 'node:v8';
 export function createFrameWriter(fd: number): (message: unknown) => void {
   return (message) => {
     const payload = serialize(message);
-    const frame = Buffer.allocUnsafe(4 + payload.length);
-    frame.writeUInt32LE(payload.length, 0);
-    payload.copy(frame, 4);
+    const frame = allocUnsafe(4 + payload.length);
+    writeUInt32LE(frame, payload.length, 0);
+    copy(payload, frame, 4);
     writeFully(fd, frame);
   };
 }
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function writeFully(fd: number, data: Buffer): void {
   let offset = 0;
@@ -29,7 +38,7 @@ function writeFully(fd: number, data: Buffer): void {
     } catch (error) {
       // A non-blocking pipe that is full: wait a moment for the host to read.
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      Atomics.wait(pause, 0, 0, 1);
+      wait(pause, 0, 0, 1);
     }
   }
 }

@@ -9,8 +9,10 @@ import { TaskRun } from './evaluate.js';
 import { createRuntime } from './runtime.js';
 
 const { port, outputTotal, cwd, harnessFile } = workerData as WorkerBootData;
-// Bound now, so sandboxed code that patches MessagePort.prototype cannot intercept us.
+// Bound now, so sandboxed code that patches MessagePort.prototype cannot intercept us,
+// and taken out of workerData, where the code could reach it and forge reports.
 const send = port.postMessage.bind(port) as (message: HarnessMessage) => void;
+delete (workerData as { port?: unknown }).port;
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: true });
 const sandbox = runtime.newContext();
 const { context } = sandbox;

@@ -1,9 +1,11 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { CONTEXT_HARNESS_FILE } from '../harness-location.js';
 import type { SandboxLogger } from '../logger.js';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, TaskMessage } from '../protocol.js';
 import { drainPort } from './drain.js';
+import { isHarnessMessage, malformedError } from './validate.js';
 import {
   type Acquired,
   ISOLATE_EXEC_ARGV,
@@ -27,6 +29,9 @@ export interface ContextPoolOptions extends IsolateConfig {
 const IDLE_TIMEOUT_MS = 30_000;
 
 let nextTaskId = 1;
+
+/** How long a task that reported may take to hand its worker back before the worker is replaced. */
+const RELEASE_GRACE_MS = 1_000;
 
 /**
  * The `'context'` level: long-lived piscina workers, a fresh vm context per
@@ -68,11 +73,9 @@ export class ContextPool implements IsolateProvider {
 
   async warmup(): Promise<void> {
     // One no-op task per worker proves each has booted and loaded the harness.
-    const pings = Array.from({ length: Math.min(this.#warm, this.#piscina.maxThreads) }, () => {
-      const { port1, port2 } = new MessageChannel();
-      port1.close();
-      return this.#piscina.run({ port: port2, outputTotal: new SharedArrayBuffer(8) }, { transferList: [port2] });
-    });
+    const pings = Array.from({ length: Math.min(this.#warm, this.#piscina.maxThreads) }, () =>
+      this.#piscina.run({ ping: true }),
+    );
     await Promise.all(pings);
   }
 
@@ -117,7 +120,10 @@ class ContextTask implements Isolate {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#listener = listener;
-    port1.on('message', (message: HarnessMessage) => this.#listener?.message(message));
+    port1.on('message', (message: unknown) => {
+      if (isHarnessMessage(message)) this.#listener?.message(message);
+      else this.#listener?.exit({ error: malformedError('a malformed message'), outOfMemory: false });
+    });
     this.#track(1);
     this.#settled = this.#piscina
       .run({ port: port2, outputTotal: this.#outputTotal, task }, { transferList: [port2], signal: this.#abort.signal })
@@ -144,8 +150,18 @@ class ContextTask implements Isolate {
   release(): void {
     this.#listener = undefined;
     // The task has reported; its worker goes back to the pool as soon as
-    // piscina hears that the task function returned. Aborting now would kill it.
-    void this.#settled.then(() => this.#port?.close());
+    // piscina hears that the task function returned (aborting now would kill
+    // a healthy worker). A worker that does not get there — the code left a
+    // microtask loop running, so its event loop never turns again — is
+    // aborted after a grace period rather than left to stall the next task.
+    let settled = false;
+    void this.#settled.then(() => {
+      settled = true;
+      this.#port?.close();
+    });
+    void delay(RELEASE_GRACE_MS, undefined, { ref: false }).then(() => {
+      if (!settled) this.#abort.abort();
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import { PROCESS_HARNESS_FILE } from '../harness-location.js';
 import type { PermissionProfile } from '../options.js';
 import type { HarnessMessage, ProcessBootData, TaskMessage } from '../protocol.js';
 import { FrameReader } from './frames.js';
+import { isHarnessMessage, malformedError } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
 /** A `'process'` isolate may also run under Node's permission model. */
@@ -51,6 +52,7 @@ export class ProcessIsolate implements Isolate {
   #killedForMemory = false;
   #watchdog: NodeJS.Timeout | undefined;
   #killed = false;
+  #protocolError: Error | undefined;
 
   constructor(config: ProcessIsolateConfig) {
     this.#memoryLimit = config.memoryLimit;
@@ -78,12 +80,15 @@ export class ProcessIsolate implements Isolate {
     });
     this.#closed = new Promise<void>((resolve) => this.#child.once('close', () => resolve()));
     this.ready = new Promise<void>((resolve, reject) => {
-      const reader = new FrameReader((received) => {
-        const message = received as HarnessMessage;
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'output-total') this.#outputBytes = message.bytes;
-        else this.#listener?.message(message);
-      });
+      const reader = new FrameReader(
+        (message) => {
+          if (!isHarnessMessage(message)) return this.#broken(malformedError('a malformed message'));
+          if (message.type === 'ready') resolve();
+          else if (message.type === 'output-total') this.#outputBytes = message.bytes;
+          else this.#listener?.message(message);
+        },
+        (error) => this.#broken(malformedError(error.message)),
+      );
       this.#reports.on('data', (chunk: Buffer) => reader.push(chunk));
       this.#child.once('error', reject);
       this.#child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
@@ -139,6 +144,12 @@ export class ProcessIsolate implements Isolate {
     }
   }
 
+  /** The report stream cannot be trusted any more: stop the child, report it as crashed. */
+  #broken(error: Error): void {
+    this.#protocolError ??= error;
+    this.#kill();
+  }
+
   #unref(): void {
     this.#child.unref();
     this.#child.channel?.unref();
@@ -156,6 +167,7 @@ export class ProcessIsolate implements Isolate {
 
   #describeExit(exitCode: number | null, signal: NodeJS.Signals | null): IsolateExit {
     const outOfMemory = this.#killedForMemory || /heap out of memory|Reached heap limit/.test(this.#stderrTail);
+    if (this.#protocolError !== undefined) return { ...(exitCode === null ? {} : { exitCode }), error: this.#protocolError, outOfMemory };
     if (signal === null) {
       // Node reports an error nobody caught on stderr, then exits with 1: surface it like a worker's 'error'.
       const uncaught = exitCode === 1 ? /^([\w$]*Error): (.*)$/m.exec(this.#stderrTail) : null;

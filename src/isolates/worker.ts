@@ -2,6 +2,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { WORKER_HARNESS_FILE } from '../harness-location.js';
 import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
 import { drainPort } from './drain.js';
+import { isHarnessMessage, malformedError } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
 /**
@@ -35,7 +36,12 @@ export class WorkerIsolate implements Isolate {
     });
     this.id = this.#worker.threadId;
     this.ready = new Promise<void>((resolve, reject) => {
-      this.#port.on('message', (message: HarnessMessage) => {
+      this.#port.on('message', (message: unknown) => {
+        if (!isHarnessMessage(message)) {
+          this.#error ??= malformedError('a malformed message');
+          this.#kill(false);
+          return;
+        }
         if (message.type === 'ready') resolve();
         else this.#listener?.message(message);
       });
@@ -80,10 +86,11 @@ export class WorkerIsolate implements Isolate {
     return this.#outputBytes[0] ?? 0;
   }
 
-  #kill(): void {
+  /** @param quiet - forget the listener first: a kill of ours is no crash to report. */
+  #kill(quiet = true): void {
     if (this.#killed) return;
     this.#killed = true;
-    this.#listener = undefined;
+    if (quiet) this.#listener = undefined;
     const closePort = (): void => this.#port.close();
     if (this.#exited) closePort();
     else void this.#worker.terminate().finally(closePort);

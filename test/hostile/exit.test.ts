@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { expectError, LEVELS } from '../helpers.js';
+import { expectHealthy, hostileSandboxes, runInChildHost } from './helpers.js';
+
+describe.each(LEVELS)('%s: the code ends its own isolate', (isolation) => {
+  const sandbox = hostileSandboxes(isolation)();
+
+  it('process.exit(0) is crashed / exit 0, not a success', async () => {
+    const result = expectError(await sandbox.run('console.log("bye"); process.exit(0)'), 'crashed');
+    expect(result.output).toBe('bye\n');
+    expect(result.error).toEqual({ type: 'crashed', reason: 'exit', exitCode: 0, message: 'The isolate exited with code 0' });
+    await expectHealthy(sandbox);
+  });
+
+  it('process.exit(7) is crashed / exit 7', async () => {
+    const result = expectError(await sandbox.run('process.exit(7)'), 'crashed');
+    expect(result.error).toEqual({ type: 'crashed', reason: 'exit', exitCode: 7, message: 'The isolate exited with code 7' });
+    await expectHealthy(sandbox);
+  });
+
+  it('process.abort()', async () => {
+    const result = await sandbox.run('process.abort()');
+    if (isolation === 'process') {
+      expect(expectError(result, 'crashed').error).toEqual({
+        type: 'crashed',
+        reason: 'exit',
+        exitCode: 134,
+        message: 'The isolate was killed by SIGABRT',
+      });
+    } else {
+      // Node refuses abort() in a worker: an exception the code could catch.
+      expect(expectError(result, 'exception').error).toMatchObject({
+        name: 'TypeError',
+        message: 'process.abort() is not supported in workers',
+        phase: 'eval',
+      });
+    }
+    await expectHealthy(sandbox);
+  });
+
+  it('process.kill(process.pid) ends the isolate (128 + SIGTERM), the host survives', async () => {
+    const result = expectError(await sandbox.run('console.log("last words"); process.kill(process.pid)'), 'crashed');
+    expect(result.output).toBe('last words\n');
+    expect(result.error).toMatchObject({ type: 'crashed', reason: 'exit', exitCode: 143 });
+    expect(result.error.message).toBe(isolation === 'process' ? 'The isolate was killed by SIGTERM' : 'The isolate exited with code 143');
+    await expectHealthy(sandbox);
+  });
+
+  it('process.kill(process.pid, "SIGKILL") ends the isolate (128 + SIGKILL), the host survives', async () => {
+    const result = expectError(await sandbox.run('process.kill(process.pid, "SIGKILL")'), 'crashed');
+    expect(result.error).toMatchObject({ type: 'crashed', reason: 'exit', exitCode: 137 });
+    await expectHealthy(sandbox);
+  });
+
+  it('process.kill(0) and process.kill(-process.pid) (the process group) end only the isolate', async () => {
+    for (const target of ['0', '-process.pid']) {
+      const result = expectError(await sandbox.run(`process.kill(${target}, "SIGTERM")`), 'crashed');
+      expect(result.error).toMatchObject({ reason: 'exit', exitCode: 143 });
+    }
+    await expectHealthy(sandbox);
+  });
+
+  it('process.reallyExit(9) is crashed / exit 9', async () => {
+    const result = expectError(await sandbox.run('process.reallyExit(9)'), 'crashed');
+    expect(result.error).toMatchObject({ reason: 'exit', exitCode: 9 });
+    await expectHealthy(sandbox);
+  });
+
+  if (isolation !== 'process') {
+    // The guard replaces process.kill only. What bypasses it signals the host
+    // process itself, so these run with the host in a child process.
+    const killer = async (code: string) => {
+      const child = await runInChildHost(isolation, code);
+      return { status: child.status, signal: child.signal, first: child.first };
+    };
+
+    it('process._kill(process.pid, 15) (documented limitation: kills the host)', async () => {
+      // process.kill's own internal binding, left unguarded.
+      expect(await killer('process._kill(process.pid, 15); "alive"')).toEqual({ status: null, signal: 'SIGTERM', first: undefined });
+    });
+
+    it('a shell `kill -9 <pid>` (documented limitation: kills the host)', async () => {
+      expect(await killer('require("child_process").execSync("kill -9 " + process.pid); "alive"')).toEqual({
+        status: null,
+        signal: 'SIGKILL',
+        first: undefined,
+      });
+    });
+  } else {
+    it('process._kill and a shell kill end only the isolate', async () => {
+      const first = expectError(await sandbox.run('process._kill(process.pid, 15)'), 'crashed');
+      expect(first.error).toMatchObject({ reason: 'exit', exitCode: 143 });
+      const second = expectError(await sandbox.run('require("child_process").execSync("kill -9 " + process.pid)'), 'crashed');
+      expect(second.error).toMatchObject({ reason: 'exit', exitCode: 137 });
+      await expectHealthy(sandbox);
+    });
+  }
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { expectError, expectOk, LEVELS } from '../helpers.js';
+import { DEFAULT_CAP_NOTE, expectHealthy, hostileSandboxes, rssMb, sleep } from './helpers.js';
+
+/** Host RSS may grow this much during a flood (it is bounded, not zero: the harness and V8 have their own costs). */
+const RSS_BUDGET_MB = 300;
+
+describe.each(LEVELS)('%s: output floods', (isolation) => {
+  const sandbox = hostileSandboxes(isolation)();
+
+  it('many small writes until the timeout: output capped, host RSS bounded', async () => {
+    await sandbox.warmup();
+    const before = rssMb();
+    let peak = before;
+    const watch = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
+    try {
+      const result = expectError(await sandbox.run('for (;;) console.log("x")', { timeout: 1_000 }), 'timeout');
+      expect(result.output.startsWith('x\n'.repeat(25_000))).toBe(true);
+      expect(result.output).toMatch(DEFAULT_CAP_NOTE);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(peak - before).toBeLessThan(RSS_BUDGET_MB);
+    await expectHealthy(sandbox);
+  });
+
+  it('many small process.stdout.write calls (no newline) until the timeout', async () => {
+    const result = expectError(await sandbox.run('for (;;) process.stdout.write("y")', { timeout: 500 }), 'timeout');
+    // 'worker' and 'context' reach the 50 000-byte cap; 'process' writes one blocking frame per call and
+    // gets fewer bytes through in 500 ms (observed ~36 000), which is fine as long as they arrive in order.
+    expect(result.output).toMatch(/^y+(\n\.\.\.\(truncated, showing first 48\.8KB of [\d.]+(KB|MB)\))?$/);
+    expect(result.output.length).toBeGreaterThan(1_000);
+    if (isolation !== 'process') expect(result.output).toMatch(DEFAULT_CAP_NOTE);
+    await expectHealthy(sandbox);
+  });
+
+  it('a few huge writes (4 × 50 MB): output capped and counted exactly, host RSS bounded', async () => {
+    await sandbox.warmup();
+    const before = rssMb();
+    let peak = before;
+    const watch = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
+    try {
+      const code = 'const s = "x".repeat(50e6); for (let i = 0; i < 4; i++) process.stdout.write(s); console.log(s); "done"';
+      const result = expectOk(await sandbox.run(code, { timeout: 10_000 }));
+      expect(result.result).toBe('done');
+      // 5 × 50e6 + 1 bytes = 238.4 MiB printed; the first 50 000 kept.
+      expect(result.output).toBe(`${'x'.repeat(50_000)}\n...(truncated, showing first 48.8KB of 238.4MB)`);
+    } finally {
+      clearInterval(watch);
+    }
+    await sleep(50);
+    expect(peak - before).toBeLessThan(RSS_BUDGET_MB);
+    await expectHealthy(sandbox);
+  });
+});
