@@ -26,10 +26,11 @@ export interface WarmPoolOptions {
  * out exactly once and never comes back.
  *
  * Boot policy: booting is CPU-bound, and a machine boots fastest with about
- * one boot per core in flight — more boots at once only slow every boot and
- * the runs beside them (measured: a bare spawn-per-call loop did ~57/s at 2 in
- * parallel and ~32/s at 4 on 2 cores). So at most `maxBooting` boots run at
- * once, whatever the demand; demand beyond that waits in FIFO order for the
+ * one boot per core in flight (the sandbox uses cores + 1) — more boots at
+ * once only slow every boot and the runs beside them (measured: a bare
+ * spawn-per-call loop did ~57/s at 2 in parallel and ~32/s at 4 on 2 cores,
+ * on a loaded machine). So at most `maxBooting` boots run at once, whatever
+ * the demand; demand beyond that waits in FIFO order for the
  * next isolate to come up. Spares for idle time (`warm`) are booted under the
  * same cap, so refilling them never adds load beyond it either.
  */

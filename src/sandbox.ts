@@ -251,8 +251,11 @@ function createProvider(options: ResolvedSandboxOptions, logger: SandboxLogger):
       : () => new WorkerIsolate({ cwd, env, memoryLimit });
   return new WarmPool(launch, {
     warm,
-    // Boots the machine can run at once without slowing each other down: one per core.
-    maxBooting: Math.max(1, Math.min(concurrency, availableParallelism())),
+    // One boot per core, plus one: part of a boot waits (thread start, file
+    // reads), so one extra keeps the cores busy, and more only slow each other.
+    // Measured at concurrency 8 on 2 cores: 2 in flight 50/s, 3 58/s, 4 56/s
+    // (bare spawn loop at its best: 59.5/s).
+    maxBooting: availableParallelism() + 1,
     logger,
   });
 }
