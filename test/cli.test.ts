@@ -136,7 +136,7 @@ describe.concurrent('repl-sandbox: colors', () => {
     // Node 22+ itself warns on stderr that it ignores NO_COLOR when FORCE_COLOR is set; our lines stay plain.
     const { stderr } = await repl(['throw 1'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(stderr).toMatch(/(^|\n)Exception: Uncaught 1\n$/);
-    expect(stderr).not.toMatch(/\u001b\[/);
+    expect(stderr).not.toContain('\u001b[');
     expect(await repl(['({ a: 1 })'])).toEqual({ status: 0, stdout: '=> { a: 1 }\n', stderr: '' });
   });
 });
