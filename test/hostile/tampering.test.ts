@@ -96,29 +96,28 @@ describe.each(LEVELS)('%s: the code tampers with its environment before returnin
     expect(child.first).toEqual({ ok: true, result: { a: 1 }, inspected: '{ a: 1 }' });
   });
 
+  /** Runs `code` in a child host: it exits normally and its next run works. */
+  const expectHostSurvives = async (code: string): Promise<void> => {
+    const child = await runInChildHost(isolation, code, { timeout: 2_000 });
+    expect({ status: child.status, signal: child.signal, next: child.next }).toEqual({
+      status: 0,
+      signal: null,
+      next: { ok: true, result: 2, inspected: '2' },
+    });
+    expect(child.first).toBeDefined();
+  };
+
   if (isolation === 'worker') {
     it('a forged protocol message on the harness port (workerData.port): the host survives', async () => {
       const code = 'require("worker_threads").workerData.port.postMessage({ type: "output", text: 5 }); "after"';
-      const child = await runInChildHost(isolation, code, { timeout: 2_000 });
-      expect({ status: child.status, signal: child.signal, next: child.next }).toEqual({
-        status: 0,
-        signal: null,
-        next: { ok: true, result: 2, inspected: '2' },
-      });
-      expect(child.first).toBeDefined();
+      await expectHostSurvives(code);
     });
   }
 
   if (isolation === 'process') {
     it('a malformed frame written to the report pipe (fd 3): the host survives', async () => {
       const code = 'require("fs").writeSync(3, Buffer.from([1, 0, 0, 0, 0xff])); "after"';
-      const child = await runInChildHost(isolation, code, { timeout: 2_000 });
-      expect({ status: child.status, signal: child.signal, next: child.next }).toEqual({
-        status: 0,
-        signal: null,
-        next: { ok: true, result: 2, inspected: '2' },
-      });
-      expect(child.first).toBeDefined();
+      await expectHostSurvives(code);
     });
 
     it('a forged frame header announcing 4 GB, then a stream of bytes: stopped at once as a protocol breach, host RSS bounded', async () => {
