@@ -39,8 +39,13 @@ describe.each(LEVELS)('%s: soak', (isolation) => {
     expect(report.statsAfterClose).toEqual({ running: 0, queued: 0, warm: 0, completed: runs });
     expect(report.childrenAfterClose).toBe(0);
     expect(report.threads.afterClose).toBeLessThanOrEqual(report.threads.before);
-    // Growth from before the first run to after the last (both after a settle), with the sandbox still open.
-    expect(report.rssMb.growth).toBeLessThan(200);
+    // Once closed, the sandbox gives back what it took (allocator slack aside).
+    expect(report.rssMb.afterClose - report.rssMb.before).toBeLessThan(150);
+    // While open, 'worker' and 'process' hold only fresh spares. A 'context' pool's live
+    // threads hold their heaps' garbage until V8 collects it (up to ~50 MB each, and
+    // GC-timing dependent: 204 MB seen once in CI at concurrency 8), so this is no leak
+    // check for it; test/context.test.ts proves a pool worker keeps nothing of past tasks.
+    if (isolation !== 'context') expect(report.rssMb.growth).toBeLessThan(200);
   });
 
   it('a host that runs a mix, idles and closes exits by itself, with code 0', async () => {
