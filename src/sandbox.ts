@@ -17,7 +17,7 @@ import {
   type SandboxOptions,
 } from './options.js';
 import { WarmPool } from './pool.js';
-import { prepareSource, SourceError } from './prepare/index.js';
+import { prepareSource, SourceError, warmPreparation } from './prepare/index.js';
 import type { SourceUnit, TaskMessage } from './protocol.js';
 import type { RunFailure, RunResult } from './result.js';
 
@@ -109,13 +109,19 @@ export class Sandbox {
     });
   }
 
-  /** Boots `warm` spares; resolves once they are ready. Idempotent; call it at start-up. */
+  /**
+   * Boots `warm` spares and loads the host's TypeScript and top-level-await
+   * preparation; resolves once all is ready. Idempotent; call it at start-up.
+   */
   async warmup(): Promise<void> {
     if (this.#closed) throw new SandboxClosedError();
     this.#warmups++;
     this.#holdProcess();
     try {
-      await this.#pool.warmup();
+      const booted = this.#pool.warmup();
+      // While the spares boot in their own threads or processes.
+      warmPreparation();
+      await booted;
     } finally {
       this.#warmups--;
       this.#releaseProcess();

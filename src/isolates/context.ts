@@ -1,9 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type * as PiscinaModule from 'piscina';
+import type { Piscina } from 'piscina';
 import { CONTEXT_HARNESS_FILE } from '../harness-location.js';
 import type { SandboxLogger } from '../logger.js';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, TaskMessage } from '../protocol.js';
+import { lazyRequire } from '../lazy-require.js';
 import { drainPort } from './drain.js';
 import { isHarnessMessage, malformedError } from './validate.js';
 import {
@@ -30,6 +32,9 @@ const IDLE_TIMEOUT_MS = 30_000;
 
 let nextTaskId = 1;
 
+/** Loaded with the first 'context' sandbox: other levels never need it. */
+const piscina = lazyRequire<typeof PiscinaModule>('piscina');
+
 /** How long a task that reported may take to hand its worker back before the worker is replaced. */
 const RELEASE_GRACE_MS = 1_000;
 
@@ -48,7 +53,7 @@ export class ContextPool implements IsolateProvider {
   constructor(options: ContextPoolOptions) {
     const workerData: ContextBootData = { cwd: options.cwd, harnessFile: CONTEXT_HARNESS_FILE };
     this.#warm = options.warm;
-    this.#piscina = new Piscina<ContextTaskPayload, void>({
+    this.#piscina = new (piscina().Piscina)<ContextTaskPayload, void>({
       filename: CONTEXT_HARNESS_FILE,
       minThreads: Math.min(options.warm, options.concurrency),
       maxThreads: options.concurrency,

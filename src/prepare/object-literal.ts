@@ -1,4 +1,8 @@
-import { parse } from 'acorn';
+import type * as Acorn from 'acorn';
+
+import { lazyRequire } from '../lazy-require.js';
+
+const acorn = lazyRequire<typeof Acorn>('acorn');
 
 /**
  * Wraps code that reads as an object literal in parentheses, as the Node REPL
@@ -17,7 +21,7 @@ export function wrapObjectLiteral(code: string): string {
 
   const wrapped = `${code.slice(0, first)}(${code.slice(first, last + 1)})${code.slice(last + 1)}`;
   try {
-    const program = parse(wrapped, {
+    const program = acorn().parse(wrapped, {
       ecmaVersion: 'latest',
       sourceType: 'script',
       allowAwaitOutsideFunction: true,

@@ -1,15 +1,18 @@
-import {
-  parse,
-  type AnyNode,
-  type Class,
-  type ImportAttribute,
-  type Literal,
-  type Options,
-  type Pattern,
-  type Program,
-  type VariableDeclaration,
+import type * as Acorn from 'acorn';
+import type {
+  AnyNode,
+  Class,
+  ImportAttribute,
+  Literal,
+  Options,
+  Pattern,
+  Program,
+  VariableDeclaration,
 } from 'acorn';
-import { base, recursive, type RecursiveVisitors, type WalkerCallback } from 'acorn-walk';
+import type * as AcornWalk from 'acorn-walk';
+import type { RecursiveVisitors, WalkerCallback } from 'acorn-walk';
+
+import { lazyRequire } from '../lazy-require.js';
 
 import { SourceEdits } from './source-edits.js';
 
@@ -71,19 +74,19 @@ export function transformTopLevel(code: string): TopLevelResult {
     needsWrapper: false,
     hasDefaultExport: false,
   };
-  recursive(program, state, VISITORS);
+  walk().recursive(program, state, visitors());
   return state.needsWrapper ? { code: wrap(state), async: true } : { code, async: false };
 }
 
 function parseProgram(code: string): Program | undefined {
   try {
-    return parse(code, { ...PARSE_OPTIONS, sourceType: 'script' });
+    return acorn().parse(code, { ...PARSE_OPTIONS, sourceType: 'script' });
   } catch {
     // Static import/export only parse as a module.
   }
   if (!code.includes('import') && !code.includes('export')) return undefined;
   try {
-    return parse(code, { ...PARSE_OPTIONS, sourceType: 'module' });
+    return acorn().parse(code, { ...PARSE_OPTIONS, sourceType: 'module' });
   } catch {
     return undefined;
   }
@@ -107,11 +110,13 @@ interface WalkState {
 
 type Visitor = (node: AnyNode, state: WalkState, c: WalkerCallback<WalkState>) => void;
 
-const BASE = base as unknown as Readonly<Record<string, Visitor>>;
+const acorn = lazyRequire<typeof Acorn>('acorn');
+const walk = lazyRequire<typeof AcornWalk>('acorn-walk');
+const base = (): Readonly<Record<string, Visitor>> => walk().base as unknown as Readonly<Record<string, Visitor>>;
 
 /** Walks the children of `node` as acorn-walk would, without calling our visitor for `node` again. */
 function descend(node: AnyNode, state: WalkState, c: WalkerCallback<WalkState>): void {
-  BASE[node.type]?.(node, state, c);
+  base()[node.type]?.(node, state, c);
 }
 
 const skip = (): void => {};
@@ -244,13 +249,17 @@ const CUSTOM: RecursiveVisitors<WalkState> = {
 
 const SEMICOLON = 0x3b;
 
-/** acorn-walk's visitors with ours swapped in, all keeping `state.ancestors` (as the Node REPL does). */
-const VISITORS = ((): RecursiveVisitors<WalkState> => {
+let builtVisitors: RecursiveVisitors<WalkState> | undefined;
+
+/** acorn-walk's visitors with ours swapped in, all keeping `state.ancestors` (as the Node REPL does); built on first use. */
+const visitors = (): RecursiveVisitors<WalkState> => (builtVisitors ??= buildVisitors());
+
+function buildVisitors(): RecursiveVisitors<WalkState> {
   const custom = CUSTOM as unknown as Readonly<Record<string, Visitor | undefined>>;
-  const visitors: Record<string, Visitor> = {};
-  for (const [type, baseVisitor] of Object.entries(BASE)) {
+  const tracking: Record<string, Visitor> = {};
+  for (const [type, baseVisitor] of Object.entries(base())) {
     const visitor = custom[type] ?? baseVisitor;
-    visitors[type] = (node, state, c) => {
+    tracking[type] = (node, state, c) => {
       // acorn-walk visits a node once per abstract type (Statement, then its own type).
       const isNew = node !== state.ancestors.at(-1);
       if (isNew) state.ancestors.push(node);
@@ -258,8 +267,8 @@ const VISITORS = ((): RecursiveVisitors<WalkState> => {
       if (isNew) state.ancestors.pop();
     };
   }
-  return visitors;
-})();
+  return tracking;
+}
 
 /** True when the visited node is a statement of the program itself (or the declaration of an export). */
 function isTopLevel(state: WalkState): boolean {

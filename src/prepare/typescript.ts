@@ -1,6 +1,10 @@
-import { transform } from 'sucrase';
+import type * as Sucrase from 'sucrase';
+
+import { lazyRequire } from '../lazy-require.js';
 
 import { SourceError } from './source-error.js';
+
+const sucrase = lazyRequire<typeof Sucrase>('sucrase');
 
 /**
  * Strips TypeScript syntax with sucrase, keeping every line on its line.
@@ -14,7 +18,7 @@ import { SourceError } from './source-error.js';
 export function stripTypes(code: string): string {
   let stripped: string;
   try {
-    stripped = transform(code, { transforms: ['typescript'], disableESTransforms: true }).code;
+    stripped = sucrase().transform(code, { transforms: ['typescript'], disableESTransforms: true }).code;
   } catch (error) {
     throw toSourceError(error);
   }
