@@ -1,3 +1,5 @@
+import { parseArgs as parseCommandLine } from 'node:util';
+
 /** What the command line asked for. */
 export interface CliArgs {
   readonly json: boolean;
@@ -21,29 +23,37 @@ Options:
 
 export class UsageError extends Error {}
 
+/** Parses the bench command line with `node:util` parseArgs; throws UsageError on a bad one. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  let json = false;
-  let quick = false;
-  let help = false;
-  let durationSeconds: number | undefined;
-  const filters: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--json') json = true;
-    else if (arg === '--quick') quick = true;
-    else if (arg === '-h' || arg === '--help') help = true;
-    else if (arg === '--duration' || arg.startsWith('--duration=')) {
-      const value = arg === '--duration' ? argv[++i] : arg.slice('--duration='.length);
-      const seconds = Number(value);
-      if (value === undefined || value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-        throw new UsageError(`--duration expects a positive number of seconds, got ${JSON.stringify(value)}`);
-      }
-      durationSeconds = seconds;
-    } else if (arg.startsWith('-')) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else {
-      filters.push(arg.toLowerCase());
-    }
+  let parsed;
+  try {
+    parsed = parseCommandLine({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        quick: { type: 'boolean', default: false },
+        duration: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  return { json, quick, durationSeconds, filters, help };
+  const { values, positionals } = parsed;
+  let durationSeconds: number | undefined;
+  if (values.duration !== undefined) {
+    const seconds = Number(values.duration);
+    if (values.duration.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new UsageError(`--duration expects a positive number of seconds, got ${JSON.stringify(values.duration)}`);
+    }
+    durationSeconds = seconds;
+  }
+  return {
+    json: values.json,
+    quick: values.quick,
+    durationSeconds,
+    filters: positionals.map((word) => word.toLowerCase()),
+    help: values.help,
+  };
 }

@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { parseArgs as parseCommandLine } from 'node:util';
 // Types only: tsx honours tsconfig's mapping of 'repl-sandbox' to src/ at run time, so the
 // command line loads a snapshot of dist/ through ./library.js, and the test passes its own.
 import type { createSandbox, Isolation, RunResult, SandboxStats } from 'repl-sandbox';
@@ -300,29 +301,33 @@ interface SoakArgs {
 
 const LEVELS: readonly Isolation[] = ['worker', 'context', 'process'];
 
+const SOAK_USAGE = 'usage: npx tsx bench/soak.ts [--runs N] [--level worker|context|process] [--concurrency N] [--memory-limit MB]';
+
 function parseArgs(argv: readonly string[]): SoakArgs {
-  let runs = 2_000;
-  let levels = LEVELS;
-  let concurrency = 8;
-  let memoryLimit = 64;
-  const positive = (flag: string, value: string | undefined): number => {
+  const { values } = parseCommandLine({
+    args: [...argv],
+    options: {
+      runs: { type: 'string', default: '2000' },
+      level: { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
+      'memory-limit': { type: 'string', default: '64' },
+    },
+  });
+  const positive = (flag: string, value: string): number => {
     const n = Number(value);
-    if (value === undefined || !Number.isInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${flag} expects a positive integer, got ${JSON.stringify(value)}\n${SOAK_USAGE}`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag = '', inline] = (argv[i] ?? '').split('=', 2);
-    const value = (): string | undefined => inline ?? argv[++i];
-    if (flag === '--runs') runs = positive(flag, value());
-    else if (flag === '--concurrency') concurrency = positive(flag, value());
-    else if (flag === '--memory-limit') memoryLimit = positive(flag, value());
-    else if (flag === '--level') {
-      const level = value();
-      if (!LEVELS.includes(level as Isolation)) throw new Error(`--level expects worker, context or process, got ${JSON.stringify(level)}`);
-      levels = [level as Isolation];
-    } else throw new Error(`unknown option ${flag}\nusage: npx tsx bench/soak.ts [--runs N] [--level worker|context|process] [--concurrency N] [--memory-limit MB]`);
+  const level = values.level;
+  if (level !== undefined && !LEVELS.includes(level as Isolation)) {
+    throw new Error(`--level expects worker, context or process, got ${JSON.stringify(level)}\n${SOAK_USAGE}`);
   }
-  return { runs, levels, concurrency, memoryLimit };
+  return {
+    runs: positive('runs', values.runs),
+    levels: level === undefined ? LEVELS : [level as Isolation],
+    concurrency: positive('concurrency', values.concurrency),
+    memoryLimit: positive('memory-limit', values['memory-limit']),
+  };
 }
 
 async function main(): Promise<void> {
