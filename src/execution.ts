@@ -50,6 +50,11 @@ export class Execution {
   /** Sends the task. The timeout clock starts here. */
   start(task: TaskMessage): void {
     const { timeout, signal } = this.#context.options;
+    if (timeout === 0) {
+      // No time at all: nothing runs. Sending the task would race a 1 ms timer against the reply.
+      this.#timedOut();
+      return;
+    }
     if (timeout < MAX_TIMER_DELAY) {
       this.#timer = setTimeout(() => this.#timedOut(), timeout);
     }

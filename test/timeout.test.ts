@@ -41,6 +41,17 @@ describe.each(LEVELS)('%s: timeout', (isolation) => {
     expect(result.error.timeout).toBe(400);
   });
 
+  it('timeout: 0 times out at once, every time, without running the code', async () => {
+    for (let i = 0; i < 5; i++) {
+      const result = expectError(await sandbox.run('console.log("ran"); 1', { timeout: 0 }), 'timeout');
+      expect({ output: result.output, error: result.error }).toEqual({
+        output: '',
+        error: { type: 'timeout', message: 'Timed out after 0 ms', timeout: 0 },
+      });
+    }
+    expect(expectOk(await sandbox.run('1 + 1')).result).toBe(2);
+  });
+
   it('leaves the sandbox healthy for the next run', async () => {
     expectError(await sandbox.run('while (true) {}', { timeout: 100 }), 'timeout');
     expect(expectOk(await sandbox.run('"still here"')).result).toBe('still here');
