@@ -270,10 +270,12 @@ function createProvider(options: ResolvedSandboxOptions, logger: SandboxLogger):
 class PreparationFailure extends Error {
   readonly phase: 'setup' | 'eval';
   readonly source: SourceError;
-  constructor(phase: 'setup' | 'eval', source: SourceError) {
+  readonly filename: string;
+  constructor(phase: 'setup' | 'eval', source: SourceError, filename: string) {
     super(source.message);
     this.phase = phase;
     this.source = source;
+    this.filename = filename;
   }
 }
 
@@ -282,7 +284,7 @@ function prepareUnit(code: string, options: ResolvedRunOptions, filename: string
     const prepared = prepareSource(code, options.language === undefined ? {} : { language: options.language });
     return { code: prepared.code, filename, async: prepared.async };
   } catch (error) {
-    if (error instanceof SourceError) throw new PreparationFailure(phase, error);
+    if (error instanceof SourceError) throw new PreparationFailure(phase, error, filename);
     throw error;
   }
 }
@@ -298,11 +300,17 @@ function buildTask(code: string, options: ResolvedRunOptions): TaskMessage {
 }
 
 function sourceFailure(failure: PreparationFailure, calledAt: number): RunFailure {
-  const { source: cause, phase } = failure;
+  const { source: cause, phase, filename } = failure;
+  const headline = `${cause.name}: ${cause.message}`;
+  // As V8 shows a SyntaxError: where, the line, a caret under the problem.
+  const stack =
+    cause.line !== undefined && cause.sourceLine !== undefined
+      ? `${filename}:${cause.line}\n${cause.sourceLine}\n${' '.repeat(Math.max(0, (cause.column ?? 1) - 1))}^\n\n${headline}`
+      : headline;
   return {
     ok: false,
     output: '',
-    error: { type: 'exception', phase, name: cause.name, message: cause.message, stack: `${cause.name}: ${cause.message}`, value: cause },
+    error: { type: 'exception', phase, name: cause.name, message: cause.message, stack, value: cause },
     durationMs: performance.now() - calledAt,
     timings: { queuedMs: 0 },
   };

@@ -36,6 +36,12 @@ describe.each(LEVELS)('%s: exceptions of the evaluated code are values', (isolat
     expect(result.error.stack).not.toMatch(/node:vm|worker\.cjs/);
   });
 
+  it('a SyntaxError in code with top-level await names the mistake, not the await', async () => {
+    const result = expectError(await sandbox.run('const a = await 1;\nconst b = a +;\nb'), 'exception');
+    expect(result.error).toMatchObject({ name: 'SyntaxError', message: 'Unexpected token (2:14)', phase: 'eval' });
+    expect(result.error.stack).toBe('<sandbox>:2\nconst b = a +;\n             ^\n\nSyntaxError: Unexpected token (2:14)');
+  });
+
   it('a rejected final promise is an exception', async () => {
     const result = expectError(await sandbox.run('Promise.reject(new Error("nope"))'), 'exception');
     expect(result.error.message).toBe('nope');

@@ -85,7 +85,9 @@ export interface PreparedSource {
  * @param options - see {@link PrepareOptions}.
  * @throws SourceError for several fences, a fence tagged with another
  *   language, a TypeScript syntax error (with its line:column) or a
- *   TypeScript namespace.
+ *   TypeScript namespace, or a JavaScript syntax error in code that uses
+ *   top-level `await`, `return`, `import` or `export` (V8 alone would name the
+ *   `await` rather than the mistake).
  * @throws TypeError when `input` is not a string or `options.language` is not
  *   `'js'`, `'ts'` or undefined.
  */

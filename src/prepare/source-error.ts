@@ -13,15 +13,19 @@ export class SourceError extends SyntaxError {
   readonly line: number | undefined;
   /** 1-based column of the problem, when known. */
   readonly column: number | undefined;
+  /** The text of line `line`, when known: for a caret under the problem, as V8 shows one. */
+  readonly sourceLine: string | undefined;
 
   /**
    * @param message - what is wrong; when `line` is given, ` (line:column)` is appended.
    * @param line - 1-based line, when known.
    * @param column - 1-based column, when known.
+   * @param code - the code `line` counts in, to keep that line's text.
    */
-  constructor(message: string, line?: number, column?: number) {
+  constructor(message: string, line?: number, column?: number, code?: string) {
     super(line === undefined ? message : `${message} (${line}:${column ?? 1})`);
     this.line = line;
     this.column = line === undefined ? undefined : (column ?? 1);
+    this.sourceLine = line === undefined ? undefined : code?.split('\n')[line - 1];
   }
 }

@@ -1,3 +1,5 @@
+import * as vm from 'node:vm';
+
 import type * as Acorn from 'acorn';
 import type {
   AnyNode,
@@ -13,8 +15,8 @@ import type * as AcornWalk from 'acorn-walk';
 import type { RecursiveVisitors, WalkerCallback } from 'acorn-walk';
 
 import { lazyRequire } from '../lazy-require.js';
-
 import { SourceEdits } from './source-edits.js';
+import { SourceError } from './source-error.js';
 
 /** What {@link transformTopLevel} made of the code. */
 export interface TopLevelResult {
@@ -39,7 +41,9 @@ const PARSE_OPTIONS = {
  *
  * Code that needs none of them is returned unchanged — without parsing when it
  * does not even contain those words — so its completion value stays exact.
- * Code acorn cannot parse is returned unchanged too, for V8 to report.
+ * Code acorn cannot parse is returned unchanged when V8 compiles it as it is;
+ * otherwise acorn's SyntaxError is thrown as a {@link SourceError}, since V8
+ * would only complain about the first top-level `await` or `return`.
  *
  * Otherwise the code is wrapped in `(async () => { ... })()`, on its first and
  * last lines:
@@ -60,8 +64,14 @@ export function transformTopLevel(code: string): TopLevelResult {
   if (!code.includes('await') && !code.includes('return') && !code.includes('import') && !code.includes('export')) {
     return { code, async: false };
   }
-  const program = parseProgram(code);
-  if (program === undefined) return { code, async: false };
+  const parsed = parseProgram(code);
+  if (!parsed.ok) {
+    // Left to V8, such code fails on its first top-level `await` or `return` ("await is only
+    // valid in async functions"), which hides the actual mistake: report what acorn found.
+    if (parsed.error === undefined || compiles(code)) return { code, async: false };
+    throw parsed.error;
+  }
+  const program = parsed.program;
 
   const state: WalkState = {
     source: code,
@@ -78,17 +88,40 @@ export function transformTopLevel(code: string): TopLevelResult {
   return state.needsWrapper ? { code: wrap(state), async: true } : { code, async: false };
 }
 
-function parseProgram(code: string): Program | undefined {
+type Parsed = { readonly ok: true; readonly program: Program } | { readonly ok: false; readonly error: SourceError | undefined };
+
+function parseProgram(code: string): Parsed {
+  let error: unknown;
   try {
-    return acorn().parse(code, { ...PARSE_OPTIONS, sourceType: 'script' });
-  } catch {
-    // Static import/export only parse as a module.
+    return { ok: true, program: acorn().parse(code, { ...PARSE_OPTIONS, sourceType: 'script' }) };
+  } catch (scriptError) {
+    error = scriptError;
   }
-  if (!code.includes('import') && !code.includes('export')) return undefined;
+  // Static import/export only parse as a module; its error is then the one that says what is wrong.
+  if (code.includes('import') || code.includes('export')) {
+    try {
+      return { ok: true, program: acorn().parse(code, { ...PARSE_OPTIONS, sourceType: 'module' }) };
+    } catch (moduleError) {
+      error = moduleError;
+    }
+  }
+  return { ok: false, error: toSourceError(error, code) };
+}
+
+/** acorn's SyntaxError ("Unexpected token (1:19)", `loc.column` 0-based) as a SourceError. */
+function toSourceError(error: unknown, code: string): SourceError | undefined {
+  const loc = (error as { loc?: { line?: unknown; column?: unknown } } | undefined)?.loc;
+  if (!(error instanceof SyntaxError) || typeof loc?.line !== 'number' || typeof loc.column !== 'number') return undefined;
+  return new SourceError(error.message.replace(/ \(\d+:\d+\)$/, ''), loc.line, loc.column + 1, code);
+}
+
+/** True when V8 compiles the code as a script (compiled only, never run). */
+function compiles(code: string): boolean {
   try {
-    return acorn().parse(code, { ...PARSE_OPTIONS, sourceType: 'module' });
+    new vm.Script(code);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 

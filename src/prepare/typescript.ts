@@ -20,7 +20,7 @@ export function stripTypes(code: string): string {
   try {
     stripped = sucrase().transform(code, { transforms: ['typescript'], disableESTransforms: true }).code;
   } catch (error) {
-    throw toSourceError(error);
+    throw toSourceError(error, code);
   }
   if (NAMESPACE.test(code)) rejectDroppedNamespace(code, stripped);
   return stripped;
@@ -46,18 +46,19 @@ function rejectDroppedNamespace(code: string, stripped: string): void {
           'use an object or plain declarations instead',
         index + 1,
         line.search(/\S/) + 1,
+        code,
       );
     }
   });
 }
 
-function toSourceError(error: unknown): SourceError {
+function toSourceError(error: unknown, code: string): SourceError {
   if (!(error instanceof Error)) return new SourceError(`TypeScript could not be stripped: ${String(error)}`);
   const loc = (error as Error & { loc?: { line?: unknown; column?: unknown } }).loc;
   if (typeof loc?.line === 'number' && typeof loc.column === 'number') {
     // sucrase appends " (line:column)"; SourceError appends its own.
     const message = error.message.replace(/ \(\d+:\d+\)$/, '');
-    return new SourceError(`TypeScript syntax error: ${message}`, loc.line, loc.column);
+    return new SourceError(`TypeScript syntax error: ${message}`, loc.line, loc.column, code);
   }
   return new SourceError(`TypeScript could not be stripped: ${error.message}`);
 }
