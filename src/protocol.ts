@@ -12,7 +12,19 @@ export interface SourceUnit {
   readonly filename: string;
   /** The completion value is a promise of `{ value }` (top-level await wrapper) rather than the value itself. */
   readonly async: boolean;
+  /** Where columns of `code` differ from the code as written; absent when they do not. */
+  readonly columns?: ColumnMap;
 }
+
+/**
+ * Maps columns of prepared code back to the code as written (lines never
+ * move). Each breakpoint `[line, column, originalColumn, copied]` (line
+ * 1-based, columns 0-based) holds from its column to the next breakpoint on
+ * its line: copied text advances with the column, inserted text (`copied` 0)
+ * maps wholly to where it was inserted. Before a line's first breakpoint, and
+ * on lines without one, columns are unchanged.
+ */
+export type ColumnMap = ReadonlyArray<readonly [line: number, column: number, originalColumn: number, copied: 0 | 1]>;
 
 /** Host → harness: the one task an isolate ever receives. */
 export interface TaskMessage {

@@ -282,7 +282,7 @@ class PreparationFailure extends Error {
 function prepareUnit(code: string, options: ResolvedRunOptions, filename: string, phase: 'setup' | 'eval'): SourceUnit {
   try {
     const prepared = prepareSource(code, options.language === undefined ? {} : { language: options.language });
-    return { code: prepared.code, filename, async: prepared.async };
+    return { code: prepared.code, filename, async: prepared.async, ...(prepared.columns === undefined ? {} : { columns: prepared.columns }) };
   } catch (error) {
     if (error instanceof SourceError) throw new PreparationFailure(phase, error, filename);
     throw error;

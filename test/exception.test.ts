@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, LEVELS, useSandbox } from './helpers.js';
+import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
 describe.each(LEVELS)('%s: exceptions of the evaluated code are values', (isolation) => {
   const sandbox = useSandbox({ isolation, warm: 2 });
@@ -19,6 +19,28 @@ describe.each(LEVELS)('%s: exceptions of the evaluated code are values', (isolat
     expect(frames[0]).toMatch(/at <sandbox>:1:23/);
     expect(frames.at(-1)).toMatch(/<sandbox>:1:5/);
     expect(result.error.stack).not.toMatch(/node:vm|harness|worker\.cjs/);
+  });
+
+  it('with top-level await, frames keep the columns the user wrote', async () => {
+    const code = 'async function f() { throw new RangeError("r") }\nconst v = await 1; await f()';
+    const result = expectError(await sandbox.run(code), 'exception');
+    expect(result.error.stack.split('\n').slice(0, 3)).toEqual(['RangeError: r', '    at f (<sandbox>:1:28)', '    at <sandbox>:2:26']);
+    const last = expectError(await sandbox.run('const x = await 1; [x.y.z]'), 'exception');
+    expect(last.error.stack).toBe("TypeError: Cannot read properties of undefined (reading 'z')\n    at <sandbox>:1:25");
+  });
+
+  it('an error the code prints or reads shows only user frames', async () => {
+    const code = 'try { null.x } catch (e) { console.error(e) }\nconsole.log(new Error("shown"))\nnew Error("read").stack';
+    const result = expectOk(await sandbox.run(code));
+    expect(result.output).toBe(
+      "TypeError: Cannot read properties of null (reading 'x')\n    at <sandbox>:1:12\nError: shown\n    at <sandbox>:2:13\n",
+    );
+    expect(result.result).toBe('Error: read\n    at <sandbox>:3:1');
+  });
+
+  it("honours the code's own Error.prepareStackTrace", async () => {
+    const code = 'Error.prepareStackTrace = (error, frames) => `${error.message}@${frames[0].getLineNumber()}`;\nnew Error("mine").stack';
+    expect(expectOk(await sandbox.run(code)).result).toBe('mine@2');
   });
 
   it('a thrown non-Error: the value itself, name Uncaught', async () => {

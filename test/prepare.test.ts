@@ -3,6 +3,7 @@ import * as vm from 'node:vm';
 
 import { describe, expect, it } from 'vitest';
 
+import { mapStackColumns } from '../src/harness/stack.js';
 import { prepareSource, SourceError, type PreparedSource } from '../src/prepare/index.js';
 
 interface Evaluation {
@@ -43,12 +44,13 @@ function runIn(context: vm.Context, code: string): unknown {
   return new vm.Script(code).runInContext(context);
 }
 
-/** The stack of what evaluating `input` throws or rejects with. */
+/** The stack of what evaluating `input` throws or rejects with, columns mapped back as the harness maps them. */
 async function stackOf(input: string, options?: EvaluateOptions): Promise<string> {
+  const { columns } = prepareSource(input, { language: options?.language });
   try {
     await evaluate(input, options);
   } catch (error) {
-    return (error as Error).stack ?? '';
+    return mapStackColumns((error as Error).stack ?? '', new Map(columns === undefined ? [] : [['x', columns]]));
   }
   throw new Error('expected the code to throw');
 }
@@ -180,6 +182,29 @@ describe('prepareSource: top-level await', () => {
     expect(await stackOf('await 0\nconst y = nope;')).toContain('x:2:');
     expect(await stackOf('await 0\nconst y = 1 + nope;')).toContain('x:2:15');
     expect(await stackOf('const a = await 1\nfunction f() {\n  throw new Error("boom")\n}\nf()')).toContain('x:3:9');
+  });
+
+  // Each input reads the undefined name `nope` once, as an array element (where
+  // V8 reports the name itself): the ReferenceError's top frame must point at
+  // it, on the line and column where the user wrote it.
+  it.each([
+    'const a = await 1; [nope]',
+    'await 1; let b = [1, nope]',
+    'const { x } = await Promise.resolve({ x: 1 }); const y = [x, nope]',
+    'await 1\nvar q = 2, r = [nope]',
+    'await 1\n  const s = 1;   [s, nope]',
+    'return [nope]',
+    'const t = 1; return [t, nope]',
+    'export default [nope]',
+    'await 1; function f() { return [nope] } f()',
+    'await 1; class K { m() { return [nope] } } new K().m()',
+    '"use strict"; await 1; [nope]',
+    'for await (const v of [1]) [nope]',
+    'const u = await 1 /* c */; const w = () => [nope]\nw()',
+  ])('maps the column of a transformed line back: %j', async (input) => {
+    const before = input.slice(0, input.indexOf('nope')).split('\n');
+    const frame = (await stackOf(input)).split('\n')[1];
+    expect(frame).toMatch(new RegExp(`x:${before.length}:${(before.at(-1)?.length ?? 0) + 1}\\)?$`));
   });
 
   it("reports acorn's syntax error, with its position and line, where V8 would only name the await", () => {

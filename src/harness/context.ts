@@ -17,9 +17,21 @@ export interface SandboxContext {
  * expects — `process`, `Buffer`, timers, `URL`, `fetch`, `structuredClone`… —
  * taken from this isolate's main realm, plus `console` and `require`.
  */
-export function createSandboxContext(options: { console: Console; cwd: string; trackTimers: boolean }): SandboxContext {
+export function createSandboxContext(options: {
+  console: Console;
+  cwd: string;
+  trackTimers: boolean;
+  /** The realm's `Error.prepareStackTrace` (user code may replace it). */
+  formatStack: (error: unknown, frames: readonly NodeJS.CallSite[]) => string;
+}): SandboxContext {
   const context = vm.createContext();
   const sandboxGlobal = vm.runInContext('globalThis', context) as Record<PropertyKey, unknown>;
+  Reflect.defineProperty(sandboxGlobal.Error as object, 'prepareStackTrace', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value: options.formatStack,
+  });
   const hostGlobal = globalThis as unknown as Record<PropertyKey, unknown>;
   for (const key of Reflect.ownKeys(globalThis)) {
     // The new realm's own intrinsics win; only what Node adds is copied over.

@@ -4,6 +4,7 @@ import * as vm from 'node:vm';
 import type { EvalTimings, HarnessMessage, SourceUnit, TaskMessage } from '../protocol.js';
 import { toCloneable } from './clone.js';
 import type { OutputSink } from './output.js';
+import { stackSources, type StackSources } from './stack.js';
 import { describeThrown } from './thrown.js';
 
 /** What a task needs from the isolate it runs in. */
@@ -17,8 +18,8 @@ export interface TaskEnvironment {
   /** Without a shared cell, the total is sent as `output-total` messages instead. */
   readonly reportOutputTotal: boolean;
   readonly importModule: (specifier: string) => Promise<unknown>;
-  /** Trims a stack to the user's frames. */
-  readonly cleanStack: (stack: string, userFiles: readonly string[]) => string;
+  /** Trims a thrown value's stack to the user's frames, with the columns of the code as written. */
+  readonly cleanStack: (stack: string, thrown: unknown, sources: StackSources) => string;
 }
 
 /**
@@ -30,7 +31,8 @@ export interface TaskEnvironment {
 export class TaskRun {
   readonly #task: TaskMessage;
   readonly #env: TaskEnvironment;
-  readonly #userFiles: readonly string[];
+  /** This task's files, for stack traces. */
+  readonly sources: StackSources;
   #phase: 'setup' | 'eval' = 'setup';
   #reported = false;
   #started = 0;
@@ -44,7 +46,7 @@ export class TaskRun {
   constructor(task: TaskMessage, env: TaskEnvironment) {
     this.#task = task;
     this.#env = env;
-    this.#userFiles = [task.main.filename, ...task.setup.map((unit) => unit.filename)];
+    this.sources = stackSources([task.main, ...task.setup]);
   }
 
   /** Evaluates the task; resolves once it has been reported. */
@@ -83,7 +85,7 @@ export class TaskRun {
     const now = performance.now();
     if (this.#phase === 'setup') this.#evalStarted = now;
     this.#evalEnded = now;
-    const description = describeThrown(thrown, (stack) => this.#env.cleanStack(stack, this.#userFiles));
+    const description = describeThrown(thrown, (stack) => this.#env.cleanStack(stack, thrown, this.sources));
     this.#send({ type: 'exception', phase: this.#phase, ...description, value: thrown, timings: this.#timings(now) });
   }
 

@@ -4,13 +4,18 @@ import { createDynamicImport, createSandboxContext, type SandboxContext } from '
 import type { TaskMessage } from '../protocol.js';
 import { TaskRun } from './evaluate.js';
 import { OutputSink } from './output.js';
+import { errorHeader, mapStackColumns, type StackSources } from './stack.js';
 import { cleanStack, describeThrown } from './thrown.js';
 
 /** What every isolate entry sets up once, whatever runs its tasks. */
 export interface HarnessRuntime {
   readonly sink: OutputSink;
   readonly importModule: (specifier: string) => Promise<unknown>;
-  readonly cleanStack: (stack: string, userFiles: readonly string[]) => string;
+  /**
+   * Trims `thrown`'s stack to the user's frames, with the columns of the code
+   * as written (unless this runtime's stack formatter already did both).
+   */
+  readonly cleanStack: (stack: string, thrown: unknown, sources: StackSources) => string;
   /** A fresh vm context wired to this runtime's console. */
   newContext(): SandboxContext;
   /** The task that asynchronous errors (uncaught exceptions, unhandled rejections) belong to. */
@@ -40,11 +45,30 @@ export function createRuntime(options: {
 }): HarnessRuntime {
   const sink = new OutputSink();
   const ownMarkers = ['node:vm', options.harnessFile];
-  const clean = (stack: string, userFiles: readonly string[]): string => cleanStack(stack, userFiles, ownMarkers);
-  const sandboxConsole = createCapturedConsole(sink, (stack) => clean(stack, ['<sandbox>']));
+  let active: TaskRun | undefined;
+  /** Errors whose stack {@link formatStack} wrote: already trimmed and mapped. */
+  const formatted = new WeakSet<object>();
+  const fix = (stack: string, sources: StackSources): string =>
+    cleanStack(mapStackColumns(stack, sources.columns), sources.userFiles, ownMarkers);
+  const clean = (stack: string, thrown: unknown, sources: StackSources): string =>
+    typeof thrown === 'object' && thrown !== null && formatted.has(thrown) ? stack : fix(stack, sources);
+  const noSources: StackSources = { userFiles: ['<sandbox>'], columns: new Map() };
+  // Error.prepareStackTrace of every sandbox realm: errors made there (most of
+  // what user code throws or prints) get a stack without our frames, with the
+  // columns of the code as written, however the stack is read — error.stack,
+  // console.log(error), util.inspect. The format is Node's own default.
+  const formatStack = (error: unknown, frames: readonly NodeJS.CallSite[]): string => {
+    const header = errorHeader(error);
+    // CallSite#toString is V8's own frame text ("f (<sandbox>:1:2)"); @types/node does not declare it.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
+    const lines = frames.map((frame) => `\n    at ${frame.toString()}`).join('');
+    const stack = fix(header + lines, active?.sources ?? noSources);
+    if (typeof error === 'object' && error !== null) formatted.add(error);
+    return stack;
+  };
+  const sandboxConsole = createCapturedConsole(sink, (stack) => fix(stack, active?.sources ?? noSources));
   captureProcessStreams(sink);
   if (options.guardProcessKill) guardProcessKill();
-  let active: TaskRun | undefined;
   const route = (thrown: unknown): void => active?.reportThrown(thrown);
   process.on('uncaughtException', route);
   process.on('unhandledRejection', route);
@@ -52,7 +76,7 @@ export function createRuntime(options: {
     sink,
     importModule: createDynamicImport(options.cwd),
     cleanStack: clean,
-    newContext: () => createSandboxContext({ console: sandboxConsole, cwd: options.cwd, trackTimers: options.trackTimers }),
+    newContext: () => createSandboxContext({ console: sandboxConsole, cwd: options.cwd, trackTimers: options.trackTimers, formatStack }),
     setActive: (run) => {
       active = run;
     },
@@ -61,7 +85,7 @@ export function createRuntime(options: {
       const warmTask: TaskMessage = { type: 'run', setup: [unit], main: unit, maxOutput: 100 };
       const discard = (): void => {};
       await new TaskRun(warmTask, { context, sink, send: discard, outputTotal: undefined, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: clean }).run();
-      describeThrown(new Error('warm'), (stack) => clean(stack, ['<warmup>']));
+      describeThrown(new Error('warm'), (stack) => fix(stack, { userFiles: ['<warmup>'], columns: new Map() }));
     },
   };
   return runtime;

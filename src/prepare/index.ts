@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ColumnMap } from '../protocol.js';
 import { extractFence } from './fence.js';
 import { wrapObjectLiteral } from './object-literal.js';
 import { transformTopLevel } from './top-level.js';
@@ -27,7 +28,7 @@ export interface PreparedSource {
    * JavaScript for `new vm.Script(code, { filename })`. Line N of the user's
    * code (of the fenced code, when the input was a markdown fence) stays on
    * line N; columns may shift on the first line (where the wrapper opens) and
-   * on lines the top-level transform rewrote.
+   * on lines the top-level transform rewrote — `columns` maps them back.
    */
   readonly code: string;
   /**
@@ -43,6 +44,11 @@ export interface PreparedSource {
    * `options.language` is undefined, if the markdown fence was tagged as TypeScript.
    */
   readonly language: 'js' | 'ts';
+  /**
+   * Present when the top-level transform moved columns: maps them back to the
+   * JavaScript as given (after type stripping, for TypeScript).
+   */
+  readonly columns?: ColumnMap;
 }
 
 /**
@@ -101,8 +107,8 @@ export function prepareSource(input: string, options?: PrepareOptions): Prepared
   const fenced = extractFence(input);
   const language = requested ?? fenced.language ?? 'js';
   const javascript = language === 'ts' ? stripTypes(fenced.code) : fenced.code;
-  const { code, async } = transformTopLevel(wrapObjectLiteral(javascript));
-  return { code, async, language };
+  const { code, async, columns } = transformTopLevel(wrapObjectLiteral(javascript));
+  return columns === undefined ? { code, async, language } : { code, async, language, columns };
 }
 
 /**

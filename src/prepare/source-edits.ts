@@ -6,9 +6,31 @@ interface Edit {
   readonly seq: number;
   readonly end: number;
   readonly text: string;
+  /** The text stands in for `[pos, end)` character for character (blanking). */
+  readonly sameLength?: boolean;
+}
+
+/**
+ * Where a stretch of the edited text starts and what it came from: copied
+ * original text (each character maps to its own original offset), or inserted
+ * text (every character maps to the offset it was inserted at).
+ */
+export interface EditSegment {
+  /** Offset in the edited text. */
+  readonly at: number;
+  /** Offset in the original text. */
+  readonly from: number;
+  readonly copied: boolean;
 }
 
 const LINE_TERMINATOR = /\r\n|[\n\r\u2028\u2029]/g;
+
+/** Offsets where each line of `text` starts, with V8's line terminators. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (const match of text.matchAll(LINE_TERMINATOR)) starts.push(match.index + match[0].length);
+  return starts;
+}
 
 /**
  * Insertions and replacements at offsets of one source text, applied in one
@@ -52,21 +74,34 @@ export class SourceEdits {
   /** Replaces every character of `[start, end)` but line breaks with a space: lines and columns stay put. */
   blank(start: number, end: number): void {
     const text = this.#source.slice(start, end).replace(/[^\r\n\u2028\u2029]/g, ' ');
-    this.#edits.push({ pos: start, kind: 2, seq: this.#edits.length, end, text });
+    this.#edits.push({ pos: start, kind: 2, seq: this.#edits.length, end, text, sameLength: true });
   }
 
   /** The edited text. */
   toString(): string {
+    return this.apply().text;
+  }
+
+  /** The edited text, and the segments it is made of, in order (for mapping positions back). */
+  apply(): { text: string; segments: EditSegment[] } {
     const edits = [...this.#edits].sort(
       (a, b) => a.pos - b.pos || a.kind - b.kind || (a.kind === 1 ? b.seq - a.seq : a.seq - b.seq),
     );
     let out = '';
     let cursor = 0;
+    const segments: EditSegment[] = [];
+    const copy = (end: number): void => {
+      if (end > cursor) segments.push({ at: out.length, from: cursor, copied: true });
+      out += this.#source.slice(cursor, end);
+    };
     for (const edit of edits) {
       if (edit.pos < cursor) continue;
-      out += this.#source.slice(cursor, edit.pos) + edit.text;
+      copy(edit.pos);
+      if (edit.text !== '') segments.push({ at: out.length, from: edit.pos, copied: edit.sameLength === true });
+      out += edit.text;
       cursor = edit.kind === 2 ? edit.end : edit.pos;
     }
-    return out + this.#source.slice(cursor);
+    copy(this.#source.length);
+    return { text: out, segments };
   }
 }

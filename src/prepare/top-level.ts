@@ -15,7 +15,8 @@ import type * as AcornWalk from 'acorn-walk';
 import type { RecursiveVisitors, WalkerCallback } from 'acorn-walk';
 
 import { lazyRequire } from '../lazy-require.js';
-import { SourceEdits } from './source-edits.js';
+import type { ColumnMap } from '../protocol.js';
+import { type EditSegment, lineStarts, SourceEdits } from './source-edits.js';
 import { SourceError } from './source-error.js';
 
 /** What {@link transformTopLevel} made of the code. */
@@ -24,6 +25,8 @@ export interface TopLevelResult {
   readonly code: string;
   /** True when `code` is wrapped in an async arrow function whose promise resolves to `{ value }` or undefined. */
   readonly async: boolean;
+  /** Where the columns of `code` differ from the input's, when they do. */
+  readonly columns?: ColumnMap;
 }
 
 /** Parameter of the wrapper that holds `{ value }` of an `export default`. */
@@ -85,7 +88,7 @@ export function transformTopLevel(code: string): TopLevelResult {
     hasDefaultExport: false,
   };
   walk().recursive(program, state, visitors());
-  return state.needsWrapper ? { code: wrap(state), async: true } : { code, async: false };
+  return state.needsWrapper ? { ...wrap(state), async: true } : { code, async: false };
 }
 
 type Parsed = { readonly ok: true; readonly program: Program } | { readonly ok: false; readonly error: SourceError | undefined };
@@ -400,7 +403,7 @@ function isExportList(statement: AnyNode): boolean {
 }
 
 /** Adds the completion value, the prologue and the wrapper around the edited code. */
-function wrap(state: WalkState): string {
+function wrap(state: WalkState): { code: string; columns: ColumnMap } {
   const { source, program, edits } = state;
   const statements = program.body;
   if (source.startsWith('#!')) edits.replace(0, 2, '//'); // a hashbang is only valid at offset 0
@@ -439,5 +442,43 @@ function wrap(state: WalkState): string {
     (state.varNames.size > 0 ? `var ${[...state.varNames].join(', ')}; ` : '') +
     (state.letNames.size > 0 ? `let ${[...state.letNames].join(', ')}; ` : '');
   const parameter = state.hasDefaultExport ? DEFAULT_EXPORT : '';
-  return `${declarations}(async (${parameter}) => { ${head}${edits.toString()}`;
+  const opener = `${declarations}(async (${parameter}) => { ${head}`;
+  const { text, segments } = edits.apply();
+  const code = opener + text;
+  return { code, columns: columnMap(source, code, opener.length, segments) };
+}
+
+/**
+ * The breakpoints that map the wrapped code's columns back to the source's:
+ * the opener on line 1 (inserted), then every segment of the edited text that
+ * does not sit at its own column (plus any later one on such a line).
+ */
+function columnMap(source: string, code: string, openerLength: number, segments: readonly EditSegment[]): ColumnMap {
+  const codeLines = lineStarts(code);
+  const sourceLines = lineStarts(source);
+  const locate = (starts: readonly number[], offset: number): [line: number, column: number] => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((starts[middle] ?? 0) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return [low + 1, offset - (starts[low] ?? 0)];
+  };
+  const map: Array<[number, number, number, 0 | 1]> = [];
+  const linesWithBreakpoints = new Set<number>();
+  if (openerLength > 0) {
+    map.push([1, 0, 0, 0]);
+    linesWithBreakpoints.add(1);
+  }
+  for (const segment of segments) {
+    const [line, column] = locate(codeLines, openerLength + segment.at);
+    const [sourceLine, sourceColumn] = locate(sourceLines, segment.from);
+    if (line !== sourceLine) continue; // only the closer after a trailing comment: nothing of the user's
+    if (column === sourceColumn && segment.copied && !linesWithBreakpoints.has(line)) continue;
+    map.push([line, column, sourceColumn, segment.copied ? 1 : 0]);
+    linesWithBreakpoints.add(line);
+  }
+  return map;
 }
