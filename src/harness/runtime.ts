@@ -4,8 +4,8 @@ import { createDynamicImport, createSandboxContext, type SandboxContext } from '
 import type { TaskMessage } from '../protocol.js';
 import { TaskRun } from './evaluate.js';
 import { OutputSink } from './output.js';
-import { errorHeader, mapStackColumns, type StackSources } from './stack.js';
-import { cleanStack, describeThrown } from './thrown.js';
+import { StackFormatter, type StackSources } from './stack.js';
+import { describeThrown } from './thrown.js';
 
 /** What every isolate entry sets up once, whatever runs its tasks. */
 export interface HarnessRuntime {
@@ -44,29 +44,9 @@ export function createRuntime(options: {
   guardProcessKill: boolean;
 }): HarnessRuntime {
   const sink = new OutputSink();
-  const ownMarkers = ['node:vm', options.harnessFile];
   let active: TaskRun | undefined;
-  /** Errors whose stack {@link formatStack} wrote: already trimmed and mapped. */
-  const formatted = new WeakSet<object>();
-  const fix = (stack: string, sources: StackSources): string =>
-    cleanStack(mapStackColumns(stack, sources.columns), sources.userFiles, ownMarkers);
-  const clean = (stack: string, thrown: unknown, sources: StackSources): string =>
-    typeof thrown === 'object' && thrown !== null && formatted.has(thrown) ? stack : fix(stack, sources);
-  const noSources: StackSources = { userFiles: ['<sandbox>'], columns: new Map() };
-  // Error.prepareStackTrace of every sandbox realm: errors made there (most of
-  // what user code throws or prints) get a stack without our frames, with the
-  // columns of the code as written, however the stack is read — error.stack,
-  // console.log(error), util.inspect. The format is Node's own default.
-  const formatStack = (error: unknown, frames: readonly NodeJS.CallSite[]): string => {
-    const header = errorHeader(error);
-    // CallSite#toString is V8's own frame text ("f (<sandbox>:1:2)"); @types/node does not declare it.
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string
-    const lines = frames.map((frame) => `\n    at ${frame.toString()}`).join('');
-    const stack = fix(header + lines, active?.sources ?? noSources);
-    if (typeof error === 'object' && error !== null) formatted.add(error);
-    return stack;
-  };
-  const sandboxConsole = createCapturedConsole(sink, (stack) => fix(stack, active?.sources ?? noSources));
+  const stacks = new StackFormatter(['node:vm', options.harnessFile], () => active?.sources);
+  const sandboxConsole = createCapturedConsole(sink, (stack) => stacks.fix(stack));
   captureProcessStreams(sink);
   if (options.guardProcessKill) guardProcessKill();
   const route = (thrown: unknown): void => active?.reportThrown(thrown);
@@ -75,8 +55,9 @@ export function createRuntime(options: {
   const runtime: HarnessRuntime = {
     sink,
     importModule: createDynamicImport(options.cwd),
-    cleanStack: clean,
-    newContext: () => createSandboxContext({ console: sandboxConsole, cwd: options.cwd, trackTimers: options.trackTimers, formatStack }),
+    cleanStack: stacks.clean,
+    newContext: () =>
+      createSandboxContext({ console: sandboxConsole, cwd: options.cwd, trackTimers: options.trackTimers, formatStack: stacks.prepareStackTrace }),
     setActive: (run) => {
       active = run;
     },
@@ -84,8 +65,8 @@ export function createRuntime(options: {
       const unit = { code: 'console.log("warm", { up: [1] }); [new Date(0), new Map([[1, "x"]])]', filename: '<warmup>', async: false };
       const warmTask: TaskMessage = { type: 'run', setup: [unit], main: unit, maxOutput: 100 };
       const discard = (): void => {};
-      await new TaskRun(warmTask, { context, sink, send: discard, outputTotal: undefined, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: clean }).run();
-      describeThrown(new Error('warm'), (stack) => fix(stack, { userFiles: ['<warmup>'], columns: new Map() }));
+      await new TaskRun(warmTask, { context, sink, send: discard, outputTotal: undefined, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: stacks.clean }).run();
+      describeThrown(new Error('warm'), (stack) => stacks.fix(stack, { userFiles: ['<warmup>'], columns: new Map() }));
     },
   };
   return runtime;

@@ -1,4 +1,5 @@
 import type { ColumnMap, SourceUnit } from '../protocol.js';
+import { cleanStack } from './thrown.js';
 
 /** The running task's own files, and how their columns map back to the code as written. */
 export interface StackSources {
@@ -41,10 +42,57 @@ export function mapStackColumns(stack: string, columns: ReadonlyMap<string, Colu
 }
 
 /** `Error.prototype.toString` of anything, as Node heads a stack; never throws. */
-export function errorHeader(error: unknown): string {
+function errorHeader(error: unknown): string {
   try {
     return Error.prototype.toString.call(error);
   } catch {
     return '<error>';
   }
+}
+
+/** Sources when no task runs: the default file name, nothing mapped. */
+const NO_SOURCES: StackSources = { userFiles: ['<sandbox>'], columns: new Map() };
+
+/**
+ * Makes every stack the user sees show the user's frames only, at the lines
+ * and columns the user wrote: stacks of errors made in a sandbox realm as they
+ * are formatted (as that realm's `Error.prepareStackTrace`), and any other
+ * stack text after the fact.
+ */
+export class StackFormatter {
+  readonly #ownMarkers: readonly string[];
+  readonly #sources: () => StackSources | undefined;
+  /** Errors whose stack {@link prepareStackTrace} wrote: already trimmed and mapped. */
+  readonly #formatted = new WeakSet<object>();
+
+  /**
+   * @param ownMarkers - text that marks a frame of ours (the harness file, `node:vm`).
+   * @param sources - the running task's sources, if a task runs.
+   */
+  constructor(ownMarkers: readonly string[], sources: () => StackSources | undefined) {
+    this.#ownMarkers = ownMarkers;
+    this.#sources = sources;
+  }
+
+  /** Maps the columns of a formatted stack and trims it to the user's frames. */
+  readonly fix = (stack: string, sources: StackSources = this.#sources() ?? NO_SOURCES): string =>
+    cleanStack(mapStackColumns(stack, sources.columns), sources.userFiles, this.#ownMarkers);
+
+  /** {@link fix} for the stack of `thrown`, unless {@link prepareStackTrace} already fixed it. */
+  readonly clean = (stack: string, thrown: unknown, sources: StackSources): string =>
+    typeof thrown === 'object' && thrown !== null && this.#formatted.has(thrown) ? stack : this.fix(stack, sources);
+
+  /**
+   * `Error.prepareStackTrace` for a sandbox realm: errors made there (most of
+   * what user code throws or prints) get a fixed stack however it is read —
+   * `error.stack`, `console.log(error)`, `util.inspect`. Node's own format.
+   */
+  readonly prepareStackTrace = (error: unknown, frames: readonly NodeJS.CallSite[]): string => {
+    // CallSite#toString is V8's own frame text ("f (<sandbox>:1:2)"); @types/node does not declare it.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
+    const lines = frames.map((frame) => `\n    at ${frame.toString()}`).join('');
+    const stack = this.fix(errorHeader(error) + lines);
+    if (typeof error === 'object' && error !== null) this.#formatted.add(error);
+    return stack;
+  };
 }
