@@ -88,9 +88,14 @@ export class StackFormatter {
    * `error.stack`, `console.log(error)`, `util.inspect`. Node's own format.
    */
   readonly prepareStackTrace = (error: unknown, frames: readonly NodeJS.CallSite[]): string => {
-    // CallSite#toString is V8's own frame text ("f (<sandbox>:1:2)"); @types/node does not declare it.
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string
-    const lines = frames.map((frame) => `\n    at ${frame.toString()}`).join('');
+    // `frames` is an array of the sandbox realm, whose Array.prototype the code
+    // may have changed: read it by index only.
+    let lines = '';
+    for (let i = 0; i < frames.length; i++) {
+      // CallSite#toString is V8's own frame text ("f (<sandbox>:1:2)"); @types/node does not declare it.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
+      lines += `\n    at ${String(frames[i])}`;
+    }
     const stack = this.fix(errorHeader(error) + lines);
     if (typeof error === 'object' && error !== null) this.#formatted.add(error);
     return stack;

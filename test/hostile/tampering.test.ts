@@ -31,6 +31,14 @@ describe.each(LEVELS)('%s: the code tampers with its environment before returnin
     await expectHealthy(sandbox);
   });
 
+  it('changed Array.prototype and String.prototype: stacks are still formatted, thrown or read', async () => {
+    const tamper = 'Array.prototype.map = null; Array.prototype.join = null; Array.prototype.slice = null; String.prototype.split = null;\n';
+    const read = expectOk(await sandbox.run(`${tamper}new RangeError("read").stack`));
+    expect(read.result).toBe('RangeError: read\n    at <sandbox>:2:1');
+    const thrown = expectError(await sandbox.run(`${tamper}await 1; null.x`), 'exception');
+    expect(thrown.error.stack).toBe("TypeError: Cannot read properties of null (reading 'x')\n    at <sandbox>:2:15");
+  });
+
   it('a polluted Object.prototype.then does not turn every value into a thenable', async () => {
     // Every object of the context's realm now looks like a thenable that never settles.
     const result = expectOk(await sandbox.run('Object.prototype.then = function () {}; ({ a: 1 })', { timeout: 1_000 }));
