@@ -164,6 +164,8 @@ export interface SoakOptions {
   readonly warm?: number;
   /** Told every tenth of the way. */
   readonly onProgress?: (done: number, runs: number) => void;
+  /** A full garbage collection of this process's heap (`gc` with --expose-gc), run before each heap reading. */
+  readonly collectGarbage?: () => void;
 }
 
 export interface SoakReport {
@@ -191,11 +193,18 @@ export interface SoakReport {
   /** Child processes started during the soak and left after close() (and a grace period). */
   readonly childrenAfterClose: number;
   readonly threads: { readonly before: number; readonly afterClose: number };
+  /** This process's own JS heap in use, after a full GC, when `collectGarbage` was given: what the sandbox's host side keeps. */
+  readonly heapUsedMb?: { readonly before: number; readonly afterClose: number; readonly growth: number };
 }
 
 /** Runs the mix against one fresh sandbox and reports; never throws for a wrong result (see `wrong`). */
 export async function runSoak(library: SoakLibrary, options: SoakOptions): Promise<SoakReport> {
-  const { isolation, runs, concurrency = 8, memoryLimit = 64, warm = 2, onProgress } = options;
+  const { isolation, runs, concurrency = 8, memoryLimit = 64, warm = 2, onProgress, collectGarbage } = options;
+  const heapUsed = (): number | undefined => {
+    if (collectGarbage === undefined) return undefined;
+    collectGarbage();
+    return process.memoryUsage().heapUsed;
+  };
   const threadsBefore = threadCount();
   // Children that were there before (e.g. tsx's esbuild service) are not the sandbox's.
   const childrenBefore = new Set(childProcesses());
@@ -211,6 +220,7 @@ export async function runSoak(library: SoakLibrary, options: SoakOptions): Promi
   try {
     await sandbox.warmup();
     await sleep(200);
+    const heapBefore = heapUsed();
     const before = process.memoryUsage().rss;
     let peak = before;
     const watch = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
@@ -258,6 +268,7 @@ export async function runSoak(library: SoakLibrary, options: SoakOptions): Promi
     await eventually(() => threadCount() <= threadsBefore, 5_000);
     await sleep(200);
     const afterClose = process.memoryUsage().rss;
+    const heapAfterClose = heapUsed();
     return {
       isolation,
       runs,
@@ -282,6 +293,15 @@ export async function runSoak(library: SoakLibrary, options: SoakOptions): Promi
       statsAfterClose,
       childrenAfterClose: newChildren().length,
       threads: { before: threadsBefore, afterClose: threadCount() },
+      ...(heapBefore === undefined || heapAfterClose === undefined
+        ? {}
+        : {
+            heapUsedMb: {
+              before: round1(heapBefore / MB),
+              afterClose: round1(heapAfterClose / MB),
+              growth: round1((heapAfterClose - heapBefore) / MB),
+            },
+          }),
     };
   } finally {
     if (!closed) {
