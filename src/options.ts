@@ -137,6 +137,34 @@ export const RUN_DEFAULTS: ResolvedRunOptions = Object.freeze({
 });
 
 const SANDBOX_ONLY_KEYS = ['isolation', 'warm', 'concurrency', 'maxQueue', 'memoryLimit', 'cwd', 'env', 'logger', 'permissions'];
+const RUN_KEYS = ['timeout', 'maxOutput', 'setup', 'language', 'onOutput', 'signal', 'filename'];
+const SANDBOX_KEYS = [...RUN_KEYS, ...SANDBOX_ONLY_KEYS];
+
+/** Edit distance of two short strings (for "did you mean"). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * Rejects an option this API does not know (a misspelt `timout` would
+ * otherwise silently leave the default in force). Keys whose value is
+ * `undefined` pass, so spreading partial objects stays easy.
+ */
+function checkKnownKeys(options: object, known: readonly string[], where: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key) || (options as Record<string, unknown>)[key] === undefined) continue;
+    const guess = known.find((candidate) => distance(key.toLowerCase(), candidate.toLowerCase()) <= 2);
+    throw new TypeError(`Unknown option \`${key}\` for ${where}${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; known options: ${known.join(', ')}`);
+  }
+}
 const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
 
 /** `\`-1\` (number)`: how a received value is shown in validation messages. */
@@ -191,6 +219,7 @@ export function resolveRunOptions(options: RunOptions | undefined, defaults: Res
       throw new TypeError(`\`${key}\` is a sandbox option: pass it to createSandbox(), not to run()`);
     }
   }
+  checkKnownKeys(options, RUN_KEYS, 'run()');
   return readRunOptions(options, defaults);
 }
 
@@ -242,6 +271,7 @@ function isLogger(value: unknown): value is Logger {
 export function resolveSandboxOptions(options: SandboxOptions | undefined): ResolvedSandboxOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options', 'an object', options);
   const given = options ?? {};
+  checkKnownKeys(given, SANDBOX_KEYS, 'createSandbox()');
   const { isolation = 'worker', warm, concurrency, maxQueue, memoryLimit, cwd, env, logger, permissions } = given;
   if (!ISOLATIONS.includes(isolation)) fail('isolation', "'context', 'worker' or 'process'", isolation);
   if (memoryLimit !== undefined && (typeof memoryLimit !== 'number' || !(memoryLimit > 0) || memoryLimit === Infinity)) {

@@ -26,6 +26,8 @@ describe('caller mistakes are TypeErrors that name the option and show the value
     [{ onOutput: 'log' }, /`onOutput`/],
     [{ signal: {} }, /`signal`/],
     [{ memoryLimit: 64 }, /`memoryLimit` is a sandbox option/],
+    [{ timout: 100 }, /Unknown option `timout` for run\(\) \(did you mean `timeout`\?\)/],
+    [{ colour: true }, /Unknown option `colour` for run\(\); known options: timeout, /],
   ])('run options %o', async (options, message) => {
     const promise = sandbox.run('1', options as never);
     await expect(promise).rejects.toThrow(TypeError);
@@ -44,9 +46,15 @@ describe('caller mistakes are TypeErrors that name the option and show the value
     [{ env: { A: 1 } }, /`env.A`/],
     [{ logger: console }, /`logger`/],
     [{ timeout: -3 }, /`timeout`/],
+    [{ concurency: 2 }, /Unknown option `concurency` for createSandbox\(\) \(did you mean `concurrency`\?\)/],
   ])('sandbox options %o', (options, message) => {
     expect(() => createSandbox(options as never)).toThrow(TypeError);
     expect(() => createSandbox(options as never)).toThrow(message);
+  });
+
+  it('an option set to undefined is no mistake, known or not (spreads stay easy)', async () => {
+    expect((await sandbox.run('1', { timeout: undefined, extra: undefined } as never)).ok).toBe(true);
+    expect(() => createSandbox({ warm: 0, extra: undefined } as never).close()).not.toThrow();
   });
 
   it('run() after close() rejects with SandboxClosedError', async () => {
