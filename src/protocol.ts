@@ -13,7 +13,7 @@ export interface SourceUnit {
   /** The completion value is a promise of `{ value }` (top-level await wrapper) rather than the value itself. */
   readonly async: boolean;
   /** Where columns of `code` differ from the code as written; absent when they do not. */
-  readonly columns?: ColumnMap;
+  readonly columns?: ColumnMaps;
 }
 
 /**
@@ -25,6 +25,9 @@ export interface SourceUnit {
  * on lines without one, columns are unchanged.
  */
 export type ColumnMap = ReadonlyArray<readonly [line: number, column: number, originalColumn: number, copied: 0 | 1]>;
+
+/** Column maps of successive preparation steps, applied in order: the first maps the code as run back one step. */
+export type ColumnMaps = readonly ColumnMap[];
 
 /** Host → harness: the one task an isolate ever receives. */
 export interface TaskMessage {

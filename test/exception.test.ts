@@ -29,6 +29,12 @@ describe.each(LEVELS)('%s: exceptions of the evaluated code are values', (isolat
     expect(last.error.stack).toBe("TypeError: Cannot read properties of undefined (reading 'z')\n    at <sandbox>:1:25");
   });
 
+  it('in TypeScript, frames keep the columns the user wrote, types and all', async () => {
+    const code = 'const a: number = 1;\nconst b: string[] = [String(a), nope];';
+    const result = expectError(await sandbox.run(code, { language: 'ts' }), 'exception');
+    expect(result.error.stack).toBe('ReferenceError: nope is not defined\n    at <sandbox>:2:33');
+  });
+
   it('an error the code prints or reads shows only user frames', async () => {
     const code = 'try { null.x } catch (e) { console.error(e) }\nconsole.log(new Error("shown"))\nnew Error("read").stack';
     const result = expectOk(await sandbox.run(code));

@@ -44,6 +44,13 @@ function runIn(context: vm.Context, code: string): unknown {
   return new vm.Script(code).runInContext(context);
 }
 
+/** Expects the top frame of what `input` throws to point at the first `nope` in it, as written. */
+async function expectNopeFrame(input: string, options?: EvaluateOptions): Promise<void> {
+  const before = input.slice(0, input.indexOf('nope')).split('\n');
+  const frame = (await stackOf(input, options)).split('\n').find((line) => line.startsWith('    at '));
+  expect(frame).toMatch(new RegExp(`x:${before.length}:${(before.at(-1)?.length ?? 0) + 1}\\)?$`));
+}
+
 /** The stack of what evaluating `input` throws or rejects with, columns mapped back as the harness maps them. */
 async function stackOf(input: string, options?: EvaluateOptions): Promise<string> {
   const { columns } = prepareSource(input, { language: options?.language });
@@ -201,10 +208,19 @@ describe('prepareSource: top-level await', () => {
     '"use strict"; await 1; [nope]',
     'for await (const v of [1]) [nope]',
     'const u = await 1 /* c */; const w = () => [nope]\nw()',
+    '{ a: [nope] }',
   ])('maps the column of a transformed line back: %j', async (input) => {
-    const before = input.slice(0, input.indexOf('nope')).split('\n');
-    const frame = (await stackOf(input)).split('\n')[1];
-    expect(frame).toMatch(new RegExp(`x:${before.length}:${(before.at(-1)?.length ?? 0) + 1}\\)?$`));
+    await expectNopeFrame(input);
+  });
+
+  it.each([
+    'const a: number = 1; const b: string[] = [String(a), nope]',
+    'function f(x: string, y?: number): void { [x, nope] }\nf("")',
+    'interface I { a: number }\nconst v = <any>1 as unknown as number; await v; [v, nope]',
+    'enum E { A }\nconst q: number = E.A; await 1; [q, nope]',
+    'const o = { a: 1 } satisfies Record<string, number>; return [o, nope]',
+  ])('maps the column back through TypeScript stripping too: %j', async (input) => {
+    await expectNopeFrame(input, { language: 'ts' });
   });
 
   it("reports acorn's syntax error, with its position and line, where V8 would only name the await", () => {

@@ -1,15 +1,15 @@
-import type { ColumnMap, SourceUnit } from '../protocol.js';
+import type { ColumnMap, ColumnMaps, SourceUnit } from '../protocol.js';
 import { cleanStack } from './thrown.js';
 
 /** The running task's own files, and how their columns map back to the code as written. */
 export interface StackSources {
   readonly userFiles: readonly string[];
-  readonly columns: ReadonlyMap<string, ColumnMap>;
+  readonly columns: ReadonlyMap<string, ColumnMaps>;
 }
 
 /** The stack sources of a task's units. */
 export function stackSources(units: readonly SourceUnit[]): StackSources {
-  const columns = new Map<string, ColumnMap>();
+  const columns = new Map<string, ColumnMaps>();
   for (const unit of units) if (unit.columns !== undefined && unit.columns.length > 0) columns.set(unit.filename, unit.columns);
   return { userFiles: units.map((unit) => unit.filename), columns };
 }
@@ -28,14 +28,16 @@ export function originalColumn(map: ColumnMap, line: number, column: number): nu
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Rewrites the `file:line:column` of frames in mapped files to the columns of the code as written. */
-export function mapStackColumns(stack: string, columns: ReadonlyMap<string, ColumnMap>): string {
+export function mapStackColumns(stack: string, columns: ReadonlyMap<string, ColumnMaps>): string {
   if (columns.size === 0) return stack;
   let mapped = stack;
-  for (const [file, map] of columns) {
+  for (const [file, maps] of columns) {
     // Only in frame lines ("    at f (<sandbox>:1:2)" / "    at <sandbox>:1:2").
     const position = new RegExp(`^(\\s+at (?:.*\\()?)${escapeRegExp(file)}:(\\d+):(\\d+)`, 'gm');
     mapped = mapped.replace(position, (_match, lead: string, line: string, column: string) => {
-      return `${lead}${file}:${line}:${originalColumn(map, Number(line), Number(column))}`;
+      let original = Number(column);
+      for (const map of maps) original = originalColumn(map, Number(line), original);
+      return `${lead}${file}:${line}:${original}`;
     });
   }
   return mapped;

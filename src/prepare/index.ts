@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ColumnMap } from '../protocol.js';
+import type { ColumnMap, ColumnMaps } from '../protocol.js';
 import { extractFence } from './fence.js';
 import { wrapObjectLiteral } from './object-literal.js';
 import { transformTopLevel } from './top-level.js';
@@ -45,10 +45,10 @@ export interface PreparedSource {
    */
   readonly language: 'js' | 'ts';
   /**
-   * Present when the top-level transform moved columns: maps them back to the
-   * JavaScript as given (after type stripping, for TypeScript).
+   * Present when a step moved columns: the steps' maps, from the code as run
+   * back to the code as given (fenced code, before type stripping).
    */
-  readonly columns?: ColumnMap;
+  readonly columns?: ColumnMaps;
 }
 
 /**
@@ -106,9 +106,12 @@ export function prepareSource(input: string, options?: PrepareOptions): Prepared
 
   const fenced = extractFence(input);
   const language = requested ?? fenced.language ?? 'js';
-  const javascript = language === 'ts' ? stripTypes(fenced.code) : fenced.code;
-  const { code, async, columns } = transformTopLevel(wrapObjectLiteral(javascript));
-  return columns === undefined ? { code, async, language } : { code, async, language, columns };
+  // Each step maps its columns back to its input; the chain runs from the code as run to the code as given.
+  const stripped = language === 'ts' ? stripTypes(fenced.code) : { code: fenced.code, columns: undefined };
+  const literal = wrapObjectLiteral(stripped.code);
+  const { code, async, columns: topLevel } = transformTopLevel(literal.code);
+  const columns = [topLevel, literal.columns, stripped.columns].filter((map): map is ColumnMap => map !== undefined && map.length > 0);
+  return columns.length === 0 ? { code, async, language } : { code, async, language, columns };
 }
 
 /**

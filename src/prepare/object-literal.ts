@@ -1,5 +1,6 @@
 import type * as Acorn from 'acorn';
 
+import type { ColumnMap } from '../protocol.js';
 import { lazyRequire } from '../lazy-require.js';
 
 const acorn = lazyRequire<typeof Acorn>('acorn');
@@ -12,12 +13,12 @@ const acorn = lazyRequire<typeof Acorn>('acorn');
  * parenthesized code parses as one expression; otherwise returns `code`.
  * The parentheses go right before the `{` and after the `}`, on their lines.
  */
-export function wrapObjectLiteral(code: string): string {
+export function wrapObjectLiteral(code: string): { code: string; columns?: ColumnMap } {
   const first = code.search(/\S/);
-  if (first === -1 || code.charCodeAt(first) !== 0x7b /* { */) return code;
+  if (first === -1 || code.charCodeAt(first) !== 0x7b /* { */) return { code };
   let last = code.length - 1;
   while (last > first && /\s/.test(code.charAt(last))) last--;
-  if (code.charCodeAt(last) !== 0x7d /* } */) return code;
+  if (code.charCodeAt(last) !== 0x7d /* } */) return { code };
 
   const wrapped = `${code.slice(0, first)}(${code.slice(first, last + 1)})${code.slice(last + 1)}`;
   try {
@@ -26,8 +27,13 @@ export function wrapObjectLiteral(code: string): string {
       sourceType: 'script',
       allowAwaitOutsideFunction: true,
     });
-    return program.body.length === 1 && program.body[0]?.type === 'ExpressionStatement' ? wrapped : code;
+    if (program.body.length !== 1 || program.body[0]?.type !== 'ExpressionStatement') return { code };
   } catch {
-    return code;
+    return { code };
   }
+  // The `(` shifts the rest of its line by one column.
+  const before = code.slice(0, first);
+  const line = before.split(/\r\n|[\n\r\u2028\u2029]/).length;
+  const column = first - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) - 1;
+  return { code: wrapped, columns: [[line, column, column, 0], [line, column + 1, column, 1]] };
 }

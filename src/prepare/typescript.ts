@@ -1,8 +1,13 @@
 import type * as Sucrase from 'sucrase';
 
+import type { ColumnMap } from '../protocol.js';
 import { lazyRequire } from '../lazy-require.js';
+import { columnMapFromMappings } from './source-map.js';
 
 import { SourceError } from './source-error.js';
+
+/** The file name sucrase is told (it needs one for a source map); it never reaches the user. */
+const SUCRASE_FILE = 'sandbox.ts';
 
 const sucrase = lazyRequire<typeof Sucrase>('sucrase');
 
@@ -15,15 +20,24 @@ const sucrase = lazyRequire<typeof Sucrase>('sucrase');
  *
  * @throws SourceError with sucrase's message and position on a syntax error.
  */
-export function stripTypes(code: string): string {
+export function stripTypes(code: string): { code: string; columns: ColumnMap } {
   let stripped: string;
+  let mappings: string;
   try {
-    stripped = sucrase().transform(code, { transforms: ['typescript'], disableESTransforms: true }).code;
+    const result = sucrase().transform(code, {
+      transforms: ['typescript'],
+      disableESTransforms: true,
+      // Token-level: maps stack columns back past the removed annotations.
+      sourceMapOptions: { compiledFilename: 'sandbox.js' },
+      filePath: SUCRASE_FILE,
+    });
+    stripped = result.code;
+    mappings = result.sourceMap?.mappings ?? '';
   } catch (error) {
     throw toSourceError(error, code);
   }
   if (NAMESPACE.test(code)) rejectDroppedNamespace(code, stripped);
-  return stripped;
+  return { code: stripped, columns: columnMapFromMappings(mappings) };
 }
 
 // A `namespace N {` / `module N {` block at the start of a line (not `declare`).
@@ -56,9 +70,10 @@ function toSourceError(error: unknown, code: string): SourceError {
   if (!(error instanceof Error)) return new SourceError(`TypeScript could not be stripped: ${String(error)}`);
   const loc = (error as Error & { loc?: { line?: unknown; column?: unknown } }).loc;
   if (typeof loc?.line === 'number' && typeof loc.column === 'number') {
-    // sucrase appends " (line:column)"; SourceError appends its own.
-    const message = error.message.replace(/ \(\d+:\d+\)$/, '');
+    // sucrase appends " (line:column)"; SourceError appends its own. With a filePath
+    // (needed for the source map) it also prefixes "Error transforming <file>: ".
+    const message = error.message.replace(`Error transforming ${SUCRASE_FILE}: `, '').replace(/ \(\d+:\d+\)$/, '');
     return new SourceError(`TypeScript syntax error: ${message}`, loc.line, loc.column, code);
   }
-  return new SourceError(`TypeScript could not be stripped: ${error.message}`);
+  return new SourceError(`TypeScript could not be stripped: ${error.message.replace(`Error transforming ${SUCRASE_FILE}: `, '')}`);
 }
