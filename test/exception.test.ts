@@ -44,6 +44,16 @@ describe.each(LEVELS)('%s: exceptions of the evaluated code are values', (isolat
     expect(result.result).toBe('Error: read\n    at <sandbox>:3:1');
   });
 
+  it("errors Node makes for the code (fs, argument checks) show Node's frames, then the user's, and never ours", async () => {
+    const code = 'try { require("fs").readFileSync("/definitely/not/here") } catch (e) { console.log(e.stack) }\ntry { require("fs").readFileSync({}) } catch (e) { console.log(e.stack) }';
+    const output = expectOk(await sandbox.run(code)).output;
+    const [enoent = '', invalid = ''] = output.split(/\n(?=\S)/);
+    expect(enoent).toMatch(/^Error: ENOENT: no such file or directory, open '\/definitely\/not\/here'\n(?: {4}at .*\(node:fs:\d+:\d+\)\n)+ {4}at <sandbox>:1:21$/);
+    // Node's own errors are headed with their code, as Node's default formatter does.
+    expect(invalid).toMatch(/^TypeError \[ERR_INVALID_ARG_TYPE\]: The "path" argument must be .*\n(?: {4}at .*\n)* {4}at <sandbox>:2:21\n$/);
+    expect(output).not.toMatch(/harness|worker\.cjs|process\.cjs|context\.cjs|node:vm/);
+  });
+
   it("honours the code's own Error.prepareStackTrace", async () => {
     const code = 'Error.prepareStackTrace = (error, frames) => `${error.message}@${frames[0].getLineNumber()}`;\nnew Error("mine").stack';
     expect(expectOk(await sandbox.run(code)).result).toBe('mine@2');

@@ -19,7 +19,8 @@ function chunkToText(chunk: Chunk, encoding?: unknown): string {
  */
 export function createCapturedConsole(
   sink: OutputSink,
-  cleanStack: (stack: string) => string,
+  /** Trims the stack `holder` got, unless that was done as it was made. */
+  cleanStack: (stack: string, holder: object) => string,
 ): Console {
   const stream = {
     write(chunk: Chunk): boolean {
@@ -31,7 +32,7 @@ export function createCapturedConsole(
   captured.trace = function trace(...args: unknown[]): void {
     const err = { name: 'Trace', message: format(...args), stack: '' };
     Error.captureStackTrace(err, trace);
-    captured.error(cleanStack(err.stack));
+    captured.error(cleanStack(err.stack, err));
   };
   return captured;
 }

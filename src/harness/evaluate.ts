@@ -108,7 +108,7 @@ export class TaskRun {
         this.#env.send({ ...message, value: toCloneable(message.value) });
       } catch (error) {
         // Still refused (e.g. nested deeper than the serializer's stack): send the text alone.
-        this.#env.send({ ...message, value: `[not transferable: ${safeInspect(error)}]` });
+        this.#env.send({ ...message, value: `[not transferable: ${error instanceof Error ? `${error.name}: ${error.message}` : safeInspect(error)}]` });
       }
     }
     this.#done();

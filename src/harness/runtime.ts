@@ -46,7 +46,9 @@ export function createRuntime(options: {
   const sink = new OutputSink();
   let active: TaskRun | undefined;
   const stacks = new StackFormatter(['node:vm', options.harnessFile], () => active?.sources);
-  const sandboxConsole = createCapturedConsole(sink, (stack) => stacks.fix(stack));
+  // Node's own errors (fs, net, DataCloneError…) are made in this realm: fix theirs too.
+  Error.prepareStackTrace = stacks.prepareStackTrace;
+  const sandboxConsole = createCapturedConsole(sink, (stack, holder) => stacks.clean(stack, holder));
   captureProcessStreams(sink);
   if (options.guardProcessKill) guardProcessKill();
   const route = (thrown: unknown): void => active?.reportThrown(thrown);

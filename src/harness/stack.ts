@@ -43,9 +43,29 @@ export function mapStackColumns(stack: string, columns: ReadonlyMap<string, Colu
   return mapped;
 }
 
-/** `Error.prototype.toString` of anything, as Node heads a stack; never throws. */
+/**
+ * Node's internal mark of its own errors (`kIsNodeError`), found on the
+ * prototype chain of one: Node heads their stacks with the code too.
+ */
+const NODE_ERROR_MARK: symbol | undefined = (() => {
+  try {
+    Buffer.alloc(-1);
+  } catch (error) {
+    for (let proto: unknown = error; proto !== null && typeof proto === 'object'; proto = Object.getPrototypeOf(proto)) {
+      const mark = Object.getOwnPropertySymbols(proto).find((symbol) => symbol.description === 'kIsNodeError');
+      if (mark !== undefined) return mark;
+    }
+  }
+  return undefined;
+})();
+
+/** The first line of a stack, as Node's default formatter writes it; never throws. */
 function errorHeader(error: unknown): string {
   try {
+    if (NODE_ERROR_MARK !== undefined && typeof error === 'object' && error !== null && NODE_ERROR_MARK in error) {
+      const { name, code, message } = error as { name: unknown; code: unknown; message: unknown };
+      return `${String(name)} [${String(code)}]: ${String(message)}`;
+    }
     return Error.prototype.toString.call(error);
   } catch {
     return '<error>';
@@ -81,13 +101,14 @@ export class StackFormatter {
     cleanStack(mapStackColumns(stack, sources.columns), sources.userFiles, this.#ownMarkers);
 
   /** {@link fix} for the stack of `thrown`, unless {@link prepareStackTrace} already fixed it. */
-  readonly clean = (stack: string, thrown: unknown, sources: StackSources): string =>
+  readonly clean = (stack: string, thrown: unknown, sources: StackSources = this.#sources() ?? NO_SOURCES): string =>
     typeof thrown === 'object' && thrown !== null && this.#formatted.has(thrown) ? stack : this.fix(stack, sources);
 
   /**
-   * `Error.prepareStackTrace` for a sandbox realm: errors made there (most of
-   * what user code throws or prints) get a fixed stack however it is read —
-   * `error.stack`, `console.log(error)`, `util.inspect`. Node's own format.
+   * `Error.prepareStackTrace` for the sandbox realms and the isolate's own:
+   * errors made there — by the user's code, or by Node for it (an `fs`
+   * error) — get a fixed stack however it is read: `error.stack`,
+   * `console.log(error)`, `util.inspect`. Node's own format.
    */
   readonly prepareStackTrace = (error: unknown, frames: readonly NodeJS.CallSite[]): string => {
     // `frames` is an array of the sandbox realm, whose Array.prototype the code
