@@ -139,6 +139,7 @@ export const RUN_DEFAULTS: ResolvedRunOptions = Object.freeze({
 const SANDBOX_ONLY_KEYS = ['isolation', 'warm', 'concurrency', 'maxQueue', 'memoryLimit', 'cwd', 'env', 'logger', 'permissions'];
 const RUN_KEYS = ['timeout', 'maxOutput', 'setup', 'language', 'onOutput', 'signal', 'filename'];
 const SANDBOX_KEYS = [...RUN_KEYS, ...SANDBOX_ONLY_KEYS];
+const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
 
 /** Edit distance of two short strings (for "did you mean"). */
 function distance(a: string, b: string): number {
@@ -165,7 +166,6 @@ function checkKnownKeys(options: object, known: readonly string[], where: string
     throw new TypeError(`Unknown option \`${key}\` for ${where}${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; known options: ${known.join(', ')}`);
   }
 }
-const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
 
 /** `\`-1\` (number)`: how a received value is shown in validation messages. */
 function shown(value: unknown): string {

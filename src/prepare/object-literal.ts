@@ -2,6 +2,7 @@ import type * as Acorn from 'acorn';
 
 import type { ColumnMap } from '../protocol.js';
 import { lazyRequire } from '../lazy-require.js';
+import { lineStarts, locate } from './lines.js';
 
 const acorn = lazyRequire<typeof Acorn>('acorn');
 
@@ -32,8 +33,6 @@ export function wrapObjectLiteral(code: string): { code: string; columns?: Colum
     return { code };
   }
   // The `(` shifts the rest of its line by one column.
-  const before = code.slice(0, first);
-  const line = before.split(/\r\n|[\n\r\u2028\u2029]/).length;
-  const column = first - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) - 1;
+  const [line, column] = locate(lineStarts(code), first);
   return { code: wrapped, columns: [[line, column, column, 0], [line, column + 1, column, 1]] };
 }

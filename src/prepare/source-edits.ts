@@ -1,3 +1,5 @@
+import { LINE_TERMINATOR } from './lines.js';
+
 /** One pending change; offsets refer to the original text. */
 interface Edit {
   readonly pos: number;
@@ -23,14 +25,6 @@ export interface EditSegment {
   readonly copied: boolean;
 }
 
-const LINE_TERMINATOR = /\r\n|[\n\r\u2028\u2029]/g;
-
-/** Offsets where each line of `text` starts, with V8's line terminators. */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (const match of text.matchAll(LINE_TERMINATOR)) starts.push(match.index + match[0].length);
-  return starts;
-}
 
 /**
  * Insertions and replacements at offsets of one source text, applied in one

@@ -1,3 +1,5 @@
+import { lineAt } from './lines.js';
+
 /**
  * Thrown by `prepareSource` for input that cannot be prepared: several
  * markdown code fences, a fence tagged with a language that is not JavaScript
@@ -26,6 +28,6 @@ export class SourceError extends SyntaxError {
     super(line === undefined ? message : `${message} (${line}:${column ?? 1})`);
     this.line = line;
     this.column = line === undefined ? undefined : (column ?? 1);
-    this.sourceLine = line === undefined ? undefined : code?.split('\n')[line - 1];
+    this.sourceLine = line === undefined || code === undefined ? undefined : lineAt(code, line);
   }
 }

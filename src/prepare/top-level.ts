@@ -16,7 +16,8 @@ import type { RecursiveVisitors, WalkerCallback } from 'acorn-walk';
 
 import { lazyRequire } from '../lazy-require.js';
 import type { ColumnMap } from '../protocol.js';
-import { type EditSegment, lineStarts, SourceEdits } from './source-edits.js';
+import { lineStarts, locate } from './lines.js';
+import { type EditSegment, SourceEdits } from './source-edits.js';
 import { SourceError } from './source-error.js';
 
 /** What {@link transformTopLevel} made of the code. */
@@ -456,16 +457,6 @@ function wrap(state: WalkState): { code: string; columns: ColumnMap } {
 function columnMap(source: string, code: string, openerLength: number, segments: readonly EditSegment[]): ColumnMap {
   const codeLines = lineStarts(code);
   const sourceLines = lineStarts(source);
-  const locate = (starts: readonly number[], offset: number): [line: number, column: number] => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if ((starts[middle] ?? 0) <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return [low + 1, offset - (starts[low] ?? 0)];
-  };
   const map: Array<[number, number, number, 0 | 1]> = [];
   const linesWithBreakpoints = new Set<number>();
   if (openerLength > 0) {

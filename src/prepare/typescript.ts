@@ -68,12 +68,12 @@ function rejectDroppedNamespace(code: string, stripped: string): void {
 
 function toSourceError(error: unknown, code: string): SourceError {
   if (!(error instanceof Error)) return new SourceError(`TypeScript could not be stripped: ${String(error)}`);
+  // Given a filePath (a source map needs one), sucrase prefixes "Error transforming <file>: ".
+  const message = error.message.replace(`Error transforming ${SUCRASE_FILE}: `, '');
   const loc = (error as Error & { loc?: { line?: unknown; column?: unknown } }).loc;
   if (typeof loc?.line === 'number' && typeof loc.column === 'number') {
-    // sucrase appends " (line:column)"; SourceError appends its own. With a filePath
-    // (needed for the source map) it also prefixes "Error transforming <file>: ".
-    const message = error.message.replace(`Error transforming ${SUCRASE_FILE}: `, '').replace(/ \(\d+:\d+\)$/, '');
-    return new SourceError(`TypeScript syntax error: ${message}`, loc.line, loc.column, code);
+    // sucrase appends " (line:column)"; SourceError appends its own.
+    return new SourceError(`TypeScript syntax error: ${message.replace(/ \(\d+:\d+\)$/, '')}`, loc.line, loc.column, code);
   }
-  return new SourceError(`TypeScript could not be stripped: ${error.message.replace(`Error transforming ${SUCRASE_FILE}: `, '')}`);
+  return new SourceError(`TypeScript could not be stripped: ${message}`);
 }
