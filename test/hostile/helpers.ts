@@ -29,6 +29,20 @@ export function rssMb(): number {
   return process.memoryUsage().rss / MB;
 }
 
+/** Runs `action`, sampling host RSS every 20 ms; resolves with the peak growth in MB (after `settleMs`). */
+export async function peakRssGrowth(action: () => Promise<void>, settleMs = 0): Promise<number> {
+  const before = rssMb();
+  let peak = before;
+  const watch = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
+  try {
+    await action();
+  } finally {
+    clearInterval(watch);
+  }
+  if (settleMs > 0) await sleep(settleMs);
+  return peak - before;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

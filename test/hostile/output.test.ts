@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError, expectOk, LEVELS } from '../helpers.js';
-import { DEFAULT_CAP_NOTE, expectHealthy, hostileSandboxes, rssMb, sleep } from './helpers.js';
+import { DEFAULT_CAP_NOTE, expectHealthy, hostileSandboxes, peakRssGrowth } from './helpers.js';
 
 /** Host RSS may grow this much during a flood (it is bounded, not zero: the harness and V8 have their own costs). */
 const RSS_BUDGET_MB = 300;
@@ -10,17 +10,12 @@ describe.each(LEVELS)('%s: output floods', (isolation) => {
 
   it('many small writes until the timeout: output capped, host RSS bounded', async () => {
     await sandbox.warmup();
-    const before = rssMb();
-    let peak = before;
-    const watch = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
-    try {
+    const growth = await peakRssGrowth(async () => {
       const result = expectError(await sandbox.run('for (;;) console.log("x")', { timeout: 1_000 }), 'timeout');
       expect(result.output.startsWith('x\n'.repeat(25_000))).toBe(true);
       expect(result.output).toMatch(DEFAULT_CAP_NOTE);
-    } finally {
-      clearInterval(watch);
-    }
-    expect(peak - before).toBeLessThan(RSS_BUDGET_MB);
+    });
+    expect(growth).toBeLessThan(RSS_BUDGET_MB);
     await expectHealthy(sandbox);
   });
 
@@ -36,20 +31,14 @@ describe.each(LEVELS)('%s: output floods', (isolation) => {
 
   it('a few huge writes (4 × 50 MB): output capped and counted exactly, host RSS bounded', async () => {
     await sandbox.warmup();
-    const before = rssMb();
-    let peak = before;
-    const watch = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
-    try {
+    const growth = await peakRssGrowth(async () => {
       const code = 'const s = "x".repeat(50e6); for (let i = 0; i < 4; i++) process.stdout.write(s); console.log(s); "done"';
       const result = expectOk(await sandbox.run(code, { timeout: 10_000 }));
       expect(result.result).toBe('done');
       // 5 × 50e6 + 1 bytes = 238.4 MiB printed; the first 50 000 kept.
       expect(result.output).toBe(`${'x'.repeat(50_000)}\n...(truncated, showing first 48.8KB of 238.4MB)`);
-    } finally {
-      clearInterval(watch);
-    }
-    await sleep(50);
-    expect(peak - before).toBeLessThan(RSS_BUDGET_MB);
+    }, 50);
+    expect(growth).toBeLessThan(RSS_BUDGET_MB);
     await expectHealthy(sandbox);
   });
 });

@@ -63,21 +63,13 @@ describe.each(LEVELS)('%s: hostile results', (isolation) => {
     await expectHealthy(sandbox);
   });
 
-  it('a Symbol: its inspect text', async () => {
-    const result = expectOk(await sandbox.run('Symbol("s")'));
-    expect(result).toMatchObject({ result: 'Symbol(s)', inspected: 'Symbol(s)' });
-    await expectHealthy(sandbox);
-  });
-
-  it('a function: its inspect text', async () => {
-    const result = expectOk(await sandbox.run('(function named(a, b) { return a + b })'));
-    expect(result).toMatchObject({ result: '[Function: named]', inspected: '[Function: named]' });
-    await expectHealthy(sandbox);
-  });
-
-  it('a WeakMap: its inspect text', async () => {
-    const result = expectOk(await sandbox.run('new WeakMap([[{}, 1]])'));
-    expect(result).toMatchObject({ result: 'WeakMap { <items unknown> }', inspected: 'WeakMap { <items unknown> }' });
+  it.each([
+    ['a Symbol', 'Symbol("s")', 'Symbol(s)'],
+    ['a function', '(function named(a, b) { return a + b })', '[Function: named]'],
+    ['a WeakMap', 'new WeakMap([[{}, 1]])', 'WeakMap { <items unknown> }'],
+  ])('%s: its inspect text', async (_kind, code, text) => {
+    const result = expectOk(await sandbox.run(code));
+    expect(result).toMatchObject({ result: text, inspected: text });
     await expectHealthy(sandbox);
   });
 

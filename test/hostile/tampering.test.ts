@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectError, expectOk, LEVELS } from '../helpers.js';
-import { expectHealthy, hostileSandboxes, rssMb, runInChildHost } from './helpers.js';
+import { expectHealthy, hostileSandboxes, peakRssGrowth, runInChildHost } from './helpers.js';
 
 describe.each(LEVELS)('%s: the code tampers with its environment before returning', (isolation) => {
   const sandbox = hostileSandboxes(isolation)();
@@ -134,16 +134,11 @@ describe.each(LEVELS)('%s: the code tampers with its environment before returnin
         const header = Buffer.alloc(4); header.writeUInt32LE(0xffffffff, 0); fs.writeSync(3, header);
         const chunk = Buffer.alloc(1 << 20, 1);
         for (;;) { try { fs.writeSync(3, chunk) } catch {} }`;
-      const before = rssMb();
-      let peak = before;
-      const watch = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
-      try {
+      const growth = await peakRssGrowth(async () => {
         const result = expectError(await sandbox.run(code, { timeout: 2_000 }), 'crashed');
         expect(result.error).toMatchObject({ reason: 'error', message: expect.stringMatching(/report protocol/) as unknown });
-      } finally {
-        clearInterval(watch);
-      }
-      expect(peak - before).toBeLessThan(300);
+      });
+      expect(growth).toBeLessThan(300);
       await expectHealthy(sandbox);
     });
   }
