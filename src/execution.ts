@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Isolate, IsolateExit } from './isolates/isolate.js';
 import type { SandboxLogger } from './logger.js';
@@ -47,8 +48,8 @@ export class Execution {
     );
   }
 
-  /** Sends the task. The timeout clock starts here. */
-  start(task: TaskMessage): void {
+  /** Sends the task, under a fresh key of this run's. The timeout clock starts here. */
+  start(task: Omit<TaskMessage, 'key'>): void {
     const { timeout, signal } = this.#context.options;
     if (timeout === 0) {
       // No time at all: nothing runs. Sending the task would race a 1 ms timer against the reply.
@@ -62,7 +63,9 @@ export class Execution {
       this.#onAbort = () => this.abort(signal.reason);
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    this.#isolate.start(task, {
+    // 122 random bits: what the code would have to guess to speak on the harness's channel.
+    const key = randomUUID().replaceAll('-', '');
+    this.#isolate.start({ ...task, key }, {
       message: (message) => this.#receive(message),
       exit: (exit) => this.#exited(exit),
     });

@@ -191,14 +191,22 @@ function checkCount(name: string, value: unknown, min: number, allowInfinity: bo
   return value;
 }
 
+/** The `aborted` getter of Node's AbortSignal: it throws for anything that is not a real one. */
+const abortedGetter = Reflect.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
+
+/**
+ * A real AbortSignal, of any realm: its own `aborted` getter accepts it (a
+ * brand check). A look-alike object would pass a duck-type check and then
+ * throw in the host when the run tries to listen to it.
+ */
 function isAbortSignal(value: unknown): value is AbortSignal {
-  return (
-    value instanceof AbortSignal ||
-    (typeof value === 'object' &&
-      value !== null &&
-      typeof (value as AbortSignal).aborted === 'boolean' &&
-      typeof (value as AbortSignal).addEventListener === 'function')
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    abortedGetter?.call(value);
+    return abortedGetter !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Checks the code argument of `run()`. */

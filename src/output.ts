@@ -29,6 +29,8 @@ export class OutputBuffer {
   readonly #chunks: string[] = [];
   readonly #onListenerError: (error: unknown) => void;
   #keptBytes = 0;
+  /** Bytes actually kept: below the cap when the cut fell inside a character. */
+  #shownBytes = 0;
   #seenBytes = 0;
 
   constructor(
@@ -53,6 +55,7 @@ export class OutputBuffer {
       this.#keptBytes += bytes;
     }
     if (kept.length === 0) return;
+    this.#shownBytes += kept === text ? bytes : utf8Length(kept);
     this.#chunks.push(kept);
     this.#emit(kept);
   }
@@ -63,10 +66,12 @@ export class OutputBuffer {
    *   (at least what arrived here).
    */
   finish(totalBytes: number): string {
-    const total = Math.max(totalBytes, this.#seenBytes);
+    // The isolate's count is the code's to corrupt (NaN, negative): trust it only where it can be true.
+    const total = Number.isFinite(totalBytes) && totalBytes > this.#seenBytes ? totalBytes : this.#seenBytes;
     let text = this.#chunks.join('');
     if (total > this.#maxBytes) {
-      const note = truncationNote(this.#maxBytes, total);
+      // What is shown: a cut inside a multi-byte character keeps fewer bytes than the cap.
+      const note = truncationNote(this.#shownBytes, total);
       text += note;
       this.#emit(note);
     }
@@ -76,7 +81,11 @@ export class OutputBuffer {
   #emit(chunk: string): void {
     if (this.#onOutput === undefined) return;
     try {
-      this.#onOutput(chunk);
+      const returned: unknown = this.#onOutput(chunk);
+      // An async listener that rejects must not become an unhandled rejection in the host.
+      if (typeof returned === 'object' && returned !== null && typeof (returned as Promise<unknown>).then === 'function') {
+        (returned as Promise<unknown>).then(undefined, this.#onListenerError);
+      }
     } catch (error) {
       this.#onListenerError(error);
     }

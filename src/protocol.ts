@@ -32,6 +32,12 @@ export type ColumnMaps = readonly ColumnMap[];
 /** Host → harness: the one task an isolate ever receives. */
 export interface TaskMessage {
   readonly type: 'run';
+  /**
+   * This run's secret (32 hex digits). The harness keeps it out of the code's
+   * reach and puts it on every report; the host drops the isolate at the
+   * first message without it, so the code cannot speak on the channel.
+   */
+  readonly key: string;
   readonly setup: readonly SourceUnit[];
   readonly main: SourceUnit;
   /** Bytes of output to send; past this the harness only counts. `Infinity` sends all. */
@@ -45,9 +51,8 @@ export interface EvalTimings {
   readonly serializeMs: number;
 }
 
-/** Harness → host. Sent in order on the isolate's private port. */
-export type HarnessMessage =
-  | { readonly type: 'ready' }
+/** A harness report of one run, before the run's key is put on it. */
+export type RunReport =
   | { readonly type: 'output'; readonly text: string }
   /** Total bytes printed so far, for hosts without a shared counter (`'process'`); sent while output is dropped. */
   | { readonly type: 'output-total'; readonly bytes: number }
@@ -66,6 +71,32 @@ export type HarnessMessage =
       readonly value: unknown;
       readonly timings: EvalTimings;
     };
+
+/**
+ * Harness → host, in order, on the isolate's private channel: `ready` once
+ * booted (before any code can run), then the run's reports, each carrying
+ * the run's key.
+ */
+export type HarnessMessage = { readonly type: 'ready' } | (RunReport & { readonly key: string });
+
+/**
+ * Host → harness, after the task: the last report could not be read on the
+ * host (nested deeper than the host's stack allows, a shape V8 serializes but
+ * cannot read back). The harness sends it again in a flatter form: `attempt`
+ * 1 caps the nesting and copies what structured clone refuses by hand,
+ * attempt 2 replaces the value with its inspected text. It carries no key:
+ * only the host writes on this channel, and the code might read it.
+ */
+export interface ResendMessage {
+  readonly type: 'resend';
+  readonly attempt: 1 | 2;
+}
+
+/** Everything the host sends a harness. */
+export type HostMessage = TaskMessage | ResendMessage;
+
+/** Bytes of a run key in a `'process'` report frame's header. */
+export const KEY_BYTES = 16;
 
 /** What the host hands a worker at start-up (`workerData`). */
 export interface WorkerBootData {

@@ -34,7 +34,7 @@ export interface SandboxStats {
 }
 
 interface Job {
-  readonly task: TaskMessage;
+  readonly task: Omit<TaskMessage, 'key'>;
   readonly options: ResolvedRunOptions;
   readonly calledAt: number;
   readonly resolve: (result: RunResult) => void;
@@ -88,14 +88,18 @@ export class Sandbox {
     checkCode(code);
     const resolved = resolveRunOptions(options, this.#options.runDefaults);
     if (this.#closed) throw new SandboxClosedError();
-    let task: TaskMessage;
+    let task: Omit<TaskMessage, 'key'>;
     try {
       task = buildTask(code, resolved);
     } catch (error) {
-      if (error instanceof PreparationFailure) return sourceFailure(error, calledAt);
-      throw error;
+      if (!(error instanceof PreparationFailure)) throw error;
+      this.#completed++;
+      return sourceFailure(error, calledAt);
     }
-    if (resolved.signal?.aborted === true) return aborted(resolved.signal.reason, calledAt, 0);
+    if (resolved.signal?.aborted === true) {
+      this.#completed++;
+      return aborted(resolved.signal.reason, calledAt, 0);
+    }
     if (this.#running >= this.#options.concurrency && this.#queue.length >= this.#options.maxQueue) {
       this.#logger.warn({ maxQueue: this.#options.maxQueue }, 'queue full; run rejected');
       throw new SandboxOverloadedError(this.#options.maxQueue);
@@ -112,6 +116,9 @@ export class Sandbox {
   /**
    * Boots `warm` spares and loads the host's TypeScript and top-level-await
    * preparation; resolves once all is ready. Idempotent; call it at start-up.
+   * A `close()` while it waits ends it quietly (there is nothing left to
+   * warm), so `sandbox.warmup()` left unawaited never becomes an unhandled
+   * rejection; an isolate that fails to boot rejects it.
    */
   async warmup(): Promise<void> {
     if (this.#closed) throw new SandboxClosedError();
@@ -122,6 +129,8 @@ export class Sandbox {
       // While the spares boot in their own threads or processes.
       warmPreparation();
       await booted;
+    } catch (error) {
+      if (!this.#closed) throw error;
     } finally {
       this.#warmups--;
       this.#releaseProcess();
@@ -143,6 +152,7 @@ export class Sandbox {
     const message = 'The sandbox was closed';
     for (const job of this.#queue.splice(0)) {
       job.dequeueOnAbort?.();
+      this.#completed++;
       job.resolve(aborted(undefined, job.calledAt, performance.now() - job.calledAt, message));
     }
     const results = [...this.#executions].map((execution) => {
@@ -168,6 +178,7 @@ export class Sandbox {
       const onAbort = (): void => {
         const index = this.#queue.indexOf(job);
         if (index !== -1) this.#queue.splice(index, 1);
+        this.#completed++;
         job.resolve(aborted(signal.reason, job.calledAt, performance.now() - job.calledAt));
         this.#next();
       };
@@ -289,7 +300,7 @@ function prepareUnit(code: string, options: ResolvedRunOptions, filename: string
   }
 }
 
-function buildTask(code: string, options: ResolvedRunOptions): TaskMessage {
+function buildTask(code: string, options: ResolvedRunOptions): Omit<TaskMessage, 'key'> {
   const { setup } = options;
   return {
     type: 'run',

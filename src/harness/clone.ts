@@ -1,26 +1,38 @@
 import { inspect, types } from 'node:util';
 
 /**
- * Makes a copy of `value` that the structured clone algorithm accepts, for
- * results that `postMessage` refused. Everything cloneable is copied as-is;
- * what is not — functions, symbols, weak collections, promises, proxies,
- * properties whose getters throw — is replaced by its `util.inspect` text.
- * Iterative, so a result nested 100 000 levels deep cannot overflow the stack.
+ * Nesting a host can always read back: V8's deserializer recurses per level,
+ * and the host's main thread (~1 MB of stack) fails between 1 000 and 2 000
+ * levels of plain objects (measured, Node 20), while a worker (4 MB) or a
+ * child serializes far deeper.
  */
-export function toCloneable(value: unknown): unknown {
+export const MAX_READABLE_DEPTH = 500;
+
+/**
+ * Makes a copy of `value` that the structured clone algorithm accepts, for
+ * results that `postMessage` refused or the host could not read back.
+ * Everything cloneable is copied as-is; what is not — functions, symbols,
+ * weak collections, promises, proxies, properties whose getters throw — is
+ * replaced by its `util.inspect` text, and so is anything nested deeper than
+ * `maxDepth`. Errors keep name, message and stack (not `cause`: a cycle
+ * through it is something V8 writes but cannot read). Iterative, so a result
+ * nested 100 000 levels deep cannot overflow the stack.
+ */
+export function toCloneable(value: unknown, maxDepth = Infinity): unknown {
   const copies = new Map<object, unknown>();
   const work: Array<() => void> = [];
-  const copy = (input: unknown): unknown => {
+  const copy = (input: unknown, depth: number): unknown => {
     if (typeof input === 'symbol' || typeof input === 'function') return describe(input);
     if (typeof input !== 'object' || input === null) return input;
     const seen = copies.get(input);
     if (seen !== undefined) return seen;
-    const out = shallow(input);
+    if (depth > maxDepth) return `[nested deeper than ${maxDepth} levels: ${describe(input, 0)}]`;
+    const out = shallow(input, depth + 1);
     copies.set(input, out.target);
     if (out.fill) work.push(out.fill);
     return out.target;
   };
-  const shallow = (input: object): { target: unknown; fill?: () => void } => {
+  const shallow = (input: object, depth: number): { target: unknown; fill?: () => void } => {
     if (types.isProxy(input) || types.isWeakMap(input) || types.isWeakSet(input) || types.isPromise(input)) {
       return { target: describe(input) };
     }
@@ -34,11 +46,11 @@ export function toCloneable(value: unknown): unknown {
     }
     if (types.isMap(input)) {
       const target = new Map<unknown, unknown>();
-      return { target, fill: () => (input).forEach((v, k) => target.set(copy(k), copy(v))) };
+      return { target, fill: () => input.forEach((v, k) => target.set(copy(k, depth), copy(v, depth))) };
     }
     if (types.isSet(input)) {
       const target = new Set<unknown>();
-      return { target, fill: () => (input).forEach((v) => target.add(copy(v))) };
+      return { target, fill: () => input.forEach((v) => target.add(copy(v, depth))) };
     }
     if (types.isNativeError(input)) {
       const error = input;
@@ -52,12 +64,12 @@ export function toCloneable(value: unknown): unknown {
       target,
       fill: () => {
         for (const key of Object.keys(input)) {
-          (target as Record<string, unknown>)[key] = copy(property(input, key));
+          (target as Record<string, unknown>)[key] = copy(property(input, key), depth);
         }
       },
     };
   };
-  const root = copy(value);
+  const root = copy(value, 0);
   for (let fill = work.pop(); fill !== undefined; fill = work.pop()) fill();
   return root;
 }
@@ -70,9 +82,9 @@ function property(input: object, key: string): unknown {
   }
 }
 
-function describe(input: unknown): string {
+function describe(input: unknown, depth?: number): string {
   try {
-    return inspect(input);
+    return depth === undefined ? inspect(input) : inspect(input, { depth, breakLength: Infinity });
   } catch {
     return '[uninspectable]';
   }

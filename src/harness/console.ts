@@ -5,11 +5,20 @@ import type { OutputSink } from './output.js';
 type Chunk = string | Uint8Array;
 type WriteCallback = (error?: Error | null) => void;
 
+/**
+ * What a write puts out, as Node's streams do: a string is encoded with the
+ * given encoding (`write('6869', 'hex')` writes "hi"), a Buffer is written as
+ * it is whatever the encoding says. The sink keeps text, read as UTF-8.
+ */
 function chunkToText(chunk: Chunk, encoding?: unknown): string {
-  if (typeof chunk === 'string') return chunk;
-  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString(
-    typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8',
-  );
+  if (typeof chunk === 'string') {
+    if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) return chunk;
+    const normalized = encoding.toLowerCase();
+    if (normalized === 'utf8' || normalized === 'utf-8') return chunk;
+    return Buffer.from(chunk, encoding).toString('utf8');
+  }
+  if (!ArrayBuffer.isView(chunk)) return String(chunk);
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
 }
 
 /**
@@ -39,15 +48,20 @@ export function createCapturedConsole(
 
 /**
  * Routes `process.stdout.write` / `process.stderr.write` of this isolate into
- * the sink. The isolate is single-use, so patching its own process is safe.
+ * the sink; returns how to put these routes back if the code replaced them.
  */
-export function captureProcessStreams(sink: OutputSink): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.write = function write(chunk: Chunk, encoding?: unknown, callback?: unknown): boolean {
+export function captureProcessStreams(sink: OutputSink): () => void {
+  const writers = [process.stdout, process.stderr].map((stream) => {
+    const write = function write(chunk: Chunk, encoding?: unknown, callback?: unknown): boolean {
       sink.write(chunkToText(chunk, encoding));
       const done = typeof encoding === 'function' ? encoding : callback;
       if (typeof done === 'function') queueMicrotask(() => (done as WriteCallback)(null));
       return true;
     };
-  }
+    stream.write = write;
+    return [stream, write] as const;
+  });
+  return () => {
+    for (const [stream, write] of writers) if (stream.write !== write) stream.write = write;
+  };
 }

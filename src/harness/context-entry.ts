@@ -3,14 +3,24 @@
  * task gets a fresh vm context, built while the worker was idle; what the
  * task left running in it (timers) is cleared when it ends.
  */
+import type * as ConsoleModule from 'node:console';
+import type * as Events from 'node:events';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { type Worker, workerData } from 'node:worker_threads';
-import type { ContextBootData, ContextTaskPayload, HarnessMessage } from '../protocol.js';
+import type * as Util from 'node:util';
+import type * as Vm from 'node:vm';
+import { MessagePort, type Worker, workerData } from 'node:worker_threads';
+import type { ContextBootData, ContextTaskPayload, HarnessMessage, HostMessage } from '../protocol.js';
 import type { SandboxContext } from './context.js';
 import { TaskRun } from './evaluate.js';
+import { recordIntegrity, type Watched } from './integrity.js';
 import { createRuntime } from './runtime.js';
+import { closeParentPort, sealThread } from './seal.js';
 
 const { cwd, harnessFile } = workerData as ContextBootData;
+// Taken before any task runs: a task may replace the prototype's method.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with Reflect.apply on our own port
+const postMessage = MessagePort.prototype.postMessage;
+sealThread(harnessFile, false);
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: true, guardProcessKill: true });
 const liveWorkers = trackWorkers();
 // Tasks share this worker's process object: give each the environment the worker started with.
@@ -19,10 +29,14 @@ let next: SandboxContext | undefined;
 // piscina sends tasks once this module has loaded; the warm-up is quick and
 // ordered before any task's own microtasks, so the first task waits for nothing.
 const warmContext = runtime.newContext();
+let intact: () => boolean = () => true;
 const warm = runtime.warmUp(warmContext).then(() => {
   warmContext.dispose();
+  // After the warm-up: what loads lazily on the first task has loaded.
+  intact = recordIntegrity(harnessCritical());
   next ??= runtime.newContext();
 });
+let parentPortClosed = false;
 
 /** Runs one task in a fresh context; resolves once its result or exception is sent. */
 export default async function runContextTask(payload: ContextTaskPayload): Promise<void> {
@@ -30,9 +44,15 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
   const { port, outputTotal, task } = payload;
   const resourcesBefore = liveResources();
   await warm;
+  if (!parentPortClosed) {
+    // piscina said it is ready on the Worker's public port before it sent any
+    // task, and never uses it again: closed, the code cannot flood the host with it.
+    closeParentPort();
+    parentPortClosed = true;
+  }
   const sandbox = next ?? runtime.newContext();
   next = undefined;
-  const send = port.postMessage.bind(port) as (message: HarnessMessage) => void;
+  const send = (message: HarnessMessage): void => Reflect.apply(postMessage, port, [message]);
   const run = new TaskRun(task, {
     context: sandbox.context,
     sink: runtime.sink,
@@ -43,12 +63,18 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
     cleanStack: runtime.cleanStack,
   });
   runtime.setActive(run);
+  port.on('message', (message: HostMessage) => {
+    if (message.type === 'resend') run.resend(message);
+  });
   try {
     await run.run();
+    // The host may still ask for the report again; it closes the port when it has it.
+    await new Promise<void>((resolve) => port.once('close', resolve));
   } finally {
     runtime.setActive(undefined);
     sandbox.dispose();
     restoreEnv();
+    runtime.restore();
     port.close();
   }
   // Give the worker back only once its event loop turns again: code that left
@@ -60,10 +86,35 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
   // Worker, a socket) would reach into later tasks: never hand this worker
   // back; the host replaces it after its grace period.
   if (leftBehind(resourcesBefore, liveResources())) await new Promise<never>(() => {});
+  // Code that changed what the harness relies on could forge every later
+  // task's report: retire this worker the same way.
+  if (!intact()) await new Promise<never>(() => {});
   // Build the next task's context after this reply, while the worker idles.
   setImmediate(() => {
     next ??= runtime.newContext();
   });
+}
+
+/**
+ * The main-realm objects whose properties the harness and every task's
+ * context rely on. `process` is shared by design (documented): only the
+ * methods the harness or the guards stand on are watched there.
+ */
+function harnessCritical(): Watched[] {
+  const load = createRequire(harnessFile);
+  const util = load('node:util') as typeof Util;
+  const vm = load('node:vm') as typeof Vm;
+  const { Console } = load('node:console') as typeof ConsoleModule;
+  const events = load('node:events') as typeof Events;
+  const whole: object[] = [
+    globalThis, Object, Object.prototype, Function.prototype, Array.prototype, String.prototype, Number.prototype,
+    Promise, Promise.prototype, Reflect, JSON, Error, Error.prototype, Map.prototype, Set.prototype, Symbol,
+    util, util.types, vm, vm.Script.prototype, load('node:worker_threads') as object, MessagePort.prototype,
+    events.EventEmitter.prototype, Console.prototype, load('node:async_hooks') as object, load('node:perf_hooks') as object,
+    process.stdout, process.stderr,
+  ];
+  const processMethods = ['kill', 'exit', 'reallyExit', 'nextTick', '_getActiveHandles', 'binding', 'stdout', 'stderr', 'env'];
+  return [...whole.map((target) => ({ target })), { target: process, keys: processMethods }];
 }
 
 function restoreEnv(): void {

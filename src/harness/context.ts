@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as vm from 'node:vm';
+import { isRefusedBuiltin, refusedModule } from './seal.js';
 
 /** A vm context and how to release what the code left running in it. */
 export interface SandboxContext {
@@ -122,9 +123,12 @@ let resolveModule: ((specifier: string, parent: string) => string) | undefined;
 export function createDynamicImport(cwd: string): (specifier: string) => Promise<unknown> {
   const parentURL = pathToFileURL(path.join(cwd, '<sandbox>')).href;
   return async (specifier) => {
+    if (isRefusedBuiltin(specifier)) throw refusedModule(specifier);
     if (specifier.startsWith('node:')) return (await import(specifier)) as unknown;
     // import-meta-resolve is ESM-only: load it on first use, not at boot.
     resolveModule ??= (await import('import-meta-resolve')).resolve;
-    return (await import(resolveModule(specifier, parentURL))) as unknown;
+    const resolved = resolveModule(specifier, parentURL);
+    if (isRefusedBuiltin(resolved)) throw refusedModule(specifier);
+    return (await import(resolved)) as unknown;
   };
 }

@@ -1,8 +1,9 @@
+import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { inspect, types } from 'node:util';
 import * as vm from 'node:vm';
-import type { EvalTimings, HarnessMessage, SourceUnit, TaskMessage } from '../protocol.js';
-import { toCloneable } from './clone.js';
+import type { EvalTimings, HarnessMessage, ResendMessage, RunReport, SourceUnit, TaskMessage } from '../protocol.js';
+import { MAX_READABLE_DEPTH, toCloneable } from './clone.js';
 import type { OutputSink } from './output.js';
 import { stackSources, type StackSources } from './stack.js';
 import { describeThrown } from './thrown.js';
@@ -39,6 +40,8 @@ export class TaskRun {
   #evalStarted = 0;
   #evalEnded = 0;
   #done!: () => void;
+  /** The result or exception as sent, kept in case the host asks for it again. */
+  #final: Extract<HarnessMessage, { value: unknown }> | undefined;
   readonly #importModule = (specifier: string): Promise<unknown> => this.#env.importModule(specifier);
   /** Resolves once the result or the exception has been sent. */
   readonly done = new Promise<void>((resolve) => (this.#done = resolve));
@@ -49,8 +52,35 @@ export class TaskRun {
     this.sources = stackSources([task.main, ...task.setup]);
   }
 
-  /** Evaluates the task; resolves once it has been reported. */
-  async run(): Promise<void> {
+  /**
+   * Evaluates the task; resolves once it has been reported. The code runs in
+   * an async scope of its own: `executionAsyncResource()` must not hand it
+   * the port the task arrived on.
+   */
+  run(): Promise<void> {
+    return new AsyncResource('REPL_SANDBOX_RUN').runInAsyncScope(() => this.#run());
+  }
+
+  /** The host could not read the final report: send it again, flatter (see {@link ResendMessage}). */
+  resend(request: ResendMessage): void {
+    const final = this.#final;
+    if (final === undefined) return;
+    const value =
+      request.attempt === 1
+        ? toCloneable(final.value, MAX_READABLE_DEPTH)
+        : `[not transferable: the host could not read it back; inspected: ${safeInspect(final.value).slice(0, 2_000)}]`;
+    try {
+      this.#env.send({ ...final, value });
+    } catch {
+      this.#env.send({ ...final, value: '[not transferable]' });
+    }
+  }
+
+  #report(report: RunReport): HarnessMessage {
+    return { ...report, key: this.#task.key };
+  }
+
+  async #run(): Promise<void> {
     const env = this.#env;
     this.#started = performance.now();
     let value: unknown;
@@ -58,10 +88,10 @@ export class TaskRun {
       for (const unit of this.#task.setup) await this.#evaluate(unit);
       this.#phase = 'eval';
       env.sink.begin(
-        (text) => env.send({ type: 'output', text }),
+        (text) => env.send(this.#report({ type: 'output', text })),
         env.outputTotal,
         this.#task.maxOutput,
-        env.reportOutputTotal ? (bytes) => env.send({ type: 'output-total', bytes }) : undefined,
+        env.reportOutputTotal ? (bytes) => env.send(this.#report({ type: 'output-total', bytes })) : undefined,
       );
       this.#evalStarted = performance.now();
       ({ value } = await this.#evaluate(this.#task.main));
@@ -74,7 +104,7 @@ export class TaskRun {
     this.#reported = true;
     const serializeStarted = performance.now();
     const inspected = safeInspect(value);
-    this.#send({ type: 'result', value, inspected, timings: this.#timings(serializeStarted) });
+    this.#send(this.#report({ type: 'result', value, inspected, timings: this.#timings(serializeStarted) }));
     return this.done;
   }
 
@@ -86,7 +116,7 @@ export class TaskRun {
     if (this.#phase === 'setup') this.#evalStarted = now;
     this.#evalEnded = now;
     const description = describeThrown(thrown, (stack) => this.#env.cleanStack(stack, thrown, this.sources));
-    this.#send({ type: 'exception', phase: this.#phase, ...description, value: thrown, timings: this.#timings(now) });
+    this.#send(this.#report({ type: 'exception', phase: this.#phase, ...description, value: thrown, timings: this.#timings(now) }));
   }
 
   #timings(serializeStarted: number): EvalTimings {
@@ -98,7 +128,9 @@ export class TaskRun {
   }
 
   /** Sends the final message, copying the value by hand if structured clone refuses it. */
-  #send(message: Extract<HarnessMessage, { value: unknown }>): void {
+  #send(report: HarnessMessage): void {
+    const message = report as Extract<HarnessMessage, { value: unknown }>;
+    this.#final = message;
     // Output ends here; the final total must reach the host before the result.
     this.#env.sink.end();
     try {

@@ -1,39 +1,61 @@
 /**
  * Entry of a single-use `'process'` isolate: a child process running the same
- * harness as a worker. The task arrives on the IPC channel; everything the
- * harness reports goes out as frames on fd 3, written synchronously (see
- * frames.ts), so nothing printed before a hang or a kill is lost.
+ * harness as a worker. Only pipes connect it to the host — no Node IPC
+ * channel, whose internal messages (`NODE_HANDLE_ACK`…) the code could send
+ * to make Node's own code assert in the host. The task (and any resend
+ * request) arrives as frames on stdin; everything the harness reports goes out
+ * as frames on fd 3, written synchronously (see frames.ts) and stamped with
+ * the run's key, so nothing printed before a hang or a kill is lost and
+ * nothing the code writes there passes for a report.
  */
-import type { HarnessMessage, ProcessBootData, TaskMessage } from '../protocol.js';
+import type { HostMessage, ProcessBootData } from '../protocol.js';
+import { KEY_BYTES } from '../protocol.js';
 import { TaskRun } from './evaluate.js';
-import { createFrameWriter } from './frames.js';
+import { createFrameSplitter, createFrameWriter } from './frames.js';
 import { createRuntime } from './runtime.js';
 
 /** The pipe the host reads reports from (stdio index 3). */
 const REPORT_FD = 3;
 
 const { cwd, harnessFile } = JSON.parse(process.argv[2] ?? '{}') as ProcessBootData;
-const send = createFrameWriter(REPORT_FD) as (message: HarnessMessage) => void;
-// The host is gone: nobody will read a result, and nobody else would end us.
-process.on('disconnect', () => process.exit(0));
+const write = createFrameWriter(REPORT_FD);
+const bootKey = new Uint8Array(KEY_BYTES);
+const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
 
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: false });
 const sandbox = runtime.newContext();
 const { context } = sandbox;
+let run: TaskRun | undefined;
 
-process.once('message', (task: TaskMessage) => {
-  // A value that never settles leaves nothing to keep us alive: wait for the host's kill.
-  setInterval(() => {}, 2 ** 31 - 1);
-  const run = new TaskRun(task, {
-    context,
-    sink: runtime.sink,
-    send,
-    outputTotal: undefined,
-    reportOutputTotal: true,
-    importModule: runtime.importModule,
-    cleanStack: runtime.cleanStack,
-  });
-  runtime.setActive(run);
-  void run.run();
-});
-void runtime.warmUp(sandbox).then(() => send({ type: 'ready' }));
+const input = process.stdin;
+// Captured now: the code may replace process.exit before the host goes away.
+const exit = process.exit.bind(process);
+// The host is gone: nobody will read a result, and nobody else would end us.
+input.once('end', () => exit(0));
+input.once('error', () => exit(0));
+input.on(
+  'data',
+  createFrameSplitter((message) => {
+    const request = message as HostMessage;
+    if (request.type === 'resend') {
+      run?.resend(request);
+      return;
+    }
+    if (run !== undefined) return;
+    // A value that never settles leaves nothing to keep us alive: wait for the host's kill.
+    setInterval(() => {}, 2 ** 31 - 1);
+    const key = fromHex(request.key);
+    run = new TaskRun(request, {
+      context,
+      sink: runtime.sink,
+      send: (report) => write(report, key),
+      outputTotal: undefined,
+      reportOutputTotal: true,
+      importModule: runtime.importModule,
+      cleanStack: runtime.cleanStack,
+    });
+    runtime.setActive(run);
+    void run.run();
+  }),
+);
+void runtime.warmUp(sandbox).then(() => write({ type: 'ready' }, bootKey));

@@ -10,6 +10,12 @@ import { describeThrown } from './thrown.js';
 /** What every isolate entry sets up once, whatever runs its tasks. */
 export interface HarnessRuntime {
   readonly sink: OutputSink;
+  /**
+   * Puts back what a task may have replaced of the isolate's own output path
+   * (`process.stdout.write`, `process.stderr.write`, the realm's
+   * `Error.prepareStackTrace`), for isolates that run more than one task.
+   */
+  readonly restore: () => void;
   readonly importModule: (specifier: string) => Promise<unknown>;
   /**
    * Trims `thrown`'s stack to the user's frames, with the columns of the code
@@ -48,24 +54,34 @@ export function createRuntime(options: {
   const stacks = new StackFormatter(['node:vm', options.harnessFile], () => active?.sources);
   // Node's own errors (fs, net, DataCloneError…) are made in this realm: fix theirs too.
   Error.prepareStackTrace = stacks.prepareStackTrace;
-  const sandboxConsole = createCapturedConsole(sink, (stack, holder) => stacks.clean(stack, holder));
-  captureProcessStreams(sink);
+  const cleanHeld = (stack: string, holder: object): string => stacks.clean(stack, holder);
+  const restoreStreams = captureProcessStreams(sink);
   if (options.guardProcessKill) guardProcessKill();
-  const route = (thrown: unknown): void => active?.reportThrown(thrown);
+  const route = (thrown: unknown): void => {
+    if (active !== undefined) return active.reportThrown(thrown);
+    // Between tasks (a 'context' worker) or at boot: nobody to report to, and
+    // this isolate is no longer clean. End it; its pool replaces it.
+    process.exit(70);
+  };
   process.on('uncaughtException', route);
   process.on('unhandledRejection', route);
   const runtime: HarnessRuntime = {
     sink,
+    restore: () => {
+      restoreStreams();
+      Error.prepareStackTrace = stacks.prepareStackTrace;
+    },
     importModule: createDynamicImport(options.cwd),
     cleanStack: stacks.clean,
     newContext: () =>
-      createSandboxContext({ console: sandboxConsole, cwd: options.cwd, trackTimers: options.trackTimers, formatStack: stacks.prepareStackTrace }),
+      // A console of its own per context: one task reassigning console.log must not print into the next.
+      createSandboxContext({ console: createCapturedConsole(sink, cleanHeld), cwd: options.cwd, trackTimers: options.trackTimers, formatStack: stacks.prepareStackTrace }),
     setActive: (run) => {
       active = run;
     },
     warmUp: async ({ context }) => {
       const unit = { code: 'console.log("warm", { up: [1] }); [new Date(0), new Map([[1, "x"]])]', filename: '<warmup>', async: false };
-      const warmTask: TaskMessage = { type: 'run', setup: [unit], main: unit, maxOutput: 100 };
+      const warmTask: TaskMessage = { type: 'run', key: '', setup: [unit], main: unit, maxOutput: 100 };
       const discard = (): void => {};
       await new TaskRun(warmTask, { context, sink, send: discard, outputTotal: undefined, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: stacks.clean }).run();
       describeThrown(new Error('warm'), (stack) => stacks.fix(stack, { userFiles: ['<warmup>'], columns: new Map() }));

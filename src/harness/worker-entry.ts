@@ -3,26 +3,38 @@
  * vm context, the captured console, warm code paths — then says `ready` and
  * waits for exactly one task on its private port.
  */
-import { workerData } from 'node:worker_threads';
-import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
+import { MessagePort, workerData } from 'node:worker_threads';
+import type { HarnessMessage, HostMessage, WorkerBootData } from '../protocol.js';
 import { TaskRun } from './evaluate.js';
 import { createRuntime } from './runtime.js';
+import { sealThread } from './seal.js';
 
 const { port, outputTotal, cwd, harnessFile } = workerData as WorkerBootData;
 // Bound now, so sandboxed code that patches MessagePort.prototype cannot intercept us,
-// and taken out of workerData, where the code could reach it and forge reports.
-const send = port.postMessage.bind(port) as (message: HarnessMessage) => void;
+// and taken out of workerData, where the code could reach them: the port to
+// forge reports, the counter to rewrite the output total.
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with Reflect.apply on our own port
+const postMessage = MessagePort.prototype.postMessage;
+const send = (message: HarnessMessage): void => Reflect.apply(postMessage, port, [message]);
 delete (workerData as { port?: unknown }).port;
+delete (workerData as { outputTotal?: unknown }).outputTotal;
+sealThread(harnessFile, true);
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: true });
 const sandbox = runtime.newContext();
 const { context } = sandbox;
 const total = new Float64Array(outputTotal);
+let run: TaskRun | undefined;
 
-port.once('message', (task: TaskMessage) => {
+port.on('message', (message: HostMessage) => {
+  if (message.type === 'resend') {
+    run?.resend(message);
+    return;
+  }
+  if (run !== undefined) return;
   // A value that never settles leaves the worker with nothing to do: it would
   // exit by itself (code 0). Stay alive until the host kills us.
   setInterval(() => {}, 2 ** 31 - 1);
-  const run = new TaskRun(task, { context, sink: runtime.sink, send, outputTotal: total, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
+  run = new TaskRun(message, { context, sink: runtime.sink, send, outputTotal: total, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
   runtime.setActive(run);
   void run.run();
 });

@@ -7,7 +7,7 @@ import type { SandboxLogger } from '../logger.js';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, TaskMessage } from '../protocol.js';
 import { lazyRequire } from '../lazy-require.js';
 import { drainPort } from './drain.js';
-import { isHarnessMessage, malformedError } from './validate.js';
+import { forgedError, isHarnessMessage, MAX_RESENDS, unreadableError } from './validate.js';
 import {
   type Acquired,
   ISOLATE_EXEC_ARGV,
@@ -16,6 +16,7 @@ import {
   type IsolateExit,
   type IsolateListener,
   type IsolateProvider,
+  resourceLimits,
 } from './isolate.js';
 
 /** Options of a {@link ContextPool}. */
@@ -65,7 +66,7 @@ export class ContextPool implements IsolateProvider {
       workerData,
       execArgv: [...ISOLATE_EXEC_ARGV],
       ...(options.env === undefined ? {} : { env: options.env as Record<string, string> }),
-      ...(options.memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.memoryLimit } }),
+      ...resourceLimits(options.memoryLimit),
     });
     this.#piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'context pool worker failed'));
   }
@@ -111,7 +112,10 @@ class ContextTask implements Isolate {
   readonly #outputBytes: Float64Array;
   readonly #outputTotal: SharedArrayBuffer;
   #port: MessagePort | undefined;
+  #key: string | undefined;
   #listener: IsolateListener | undefined;
+  #stopped = false;
+  #resends = 0;
   #settled: Promise<void> = Promise.resolve();
 
   constructor(piscina: Piscina<ContextTaskPayload, void>, track: (delta: number) => void) {
@@ -124,10 +128,19 @@ class ContextTask implements Isolate {
   start(task: TaskMessage, listener: IsolateListener): void {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
+    this.#key = task.key;
     this.#listener = listener;
     port1.on('message', (message: unknown) => {
-      if (isHarnessMessage(message)) this.#listener?.message(message);
-      else this.#listener?.exit({ error: malformedError('a malformed message'), outOfMemory: false });
+      if (this.#stopped) return;
+      if (isHarnessMessage(message, task.key)) this.#listener?.message(message);
+      else this.#broken(forgedError());
+    });
+    // A report V8 wrote but the host cannot read back: ask for it flatter.
+    port1.on('messageerror', () => {
+      if (this.#stopped) return;
+      if (this.#resends >= MAX_RESENDS) return this.#broken(unreadableError());
+      this.#resends++;
+      port1.postMessage({ type: 'resend', attempt: this.#resends });
     });
     this.#track(1);
     this.#settled = this.#piscina
@@ -140,11 +153,10 @@ class ContextTask implements Isolate {
   }
 
   terminate(): Promise<HarnessMessage[]> {
-    const pending = this.#port === undefined || this.#listener === undefined ? [] : drainPort(this.#port);
-    this.#listener = undefined;
+    const pending = this.#port === undefined || this.#stopped ? [] : drainPort(this.#port, this.#key);
+    this.#stop();
     // piscina terminates the worker running an aborted task and starts another.
     this.#abort.abort();
-    void this.#settled.then(() => this.#port?.close());
     return Promise.resolve(pending);
   }
 
@@ -153,20 +165,35 @@ class ContextTask implements Isolate {
   }
 
   release(): void {
-    this.#listener = undefined;
-    // The task has reported; its worker goes back to the pool as soon as
-    // piscina hears that the task function returned (aborting now would kill
-    // a healthy worker). A worker that does not get there — the code left a
-    // microtask loop running, so its event loop never turns again — is
-    // aborted after a grace period rather than left to stall the next task.
+    // The host has the report: closing the port tells the task it may end.
+    this.#stop();
+    // Its worker goes back to the pool as soon as piscina hears that the task
+    // function returned (aborting now would kill a healthy worker). A worker
+    // that does not get there — the code left a microtask loop running, or
+    // changed what the harness relies on, so it retires — is aborted after a
+    // grace period rather than left to stall the next task.
     let settled = false;
     void this.#settled.then(() => {
       settled = true;
-      this.#port?.close();
     });
     void delay(RELEASE_GRACE_MS, undefined, { ref: false }).then(() => {
       if (!settled) this.#abort.abort();
     });
+  }
+
+  /** Forgets the listener and closes the port: whatever the code queued on it is dropped, not read. */
+  #stop(): void {
+    this.#stopped = true;
+    this.#listener = undefined;
+    this.#port?.close();
+  }
+
+  /** A message the harness did not send: the task's worker is aborted (piscina replaces it) and the run crashes. */
+  #broken(error: Error): void {
+    const listener = this.#listener;
+    this.#stop();
+    this.#abort.abort();
+    listener?.exit({ error, outOfMemory: false });
   }
 }
 

@@ -80,3 +80,8 @@ export interface IsolateConfig {
  * no warning. The host's own flags (loaders, inspectors) are not inherited.
  */
 export const ISOLATE_EXEC_ARGV: readonly string[] = ['--experimental-vm-modules'];
+
+/** The `resourceLimits` a Worker gets for a `memoryLimit` in MB (none when unset). */
+export function resourceLimits(memoryLimit: number | undefined): { resourceLimits?: { maxOldGenerationSizeMb: number } } {
+  return memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: memoryLimit } };
+}

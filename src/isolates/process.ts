@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { PROCESS_HARNESS_FILE } from '../harness-location.js';
 import type { PermissionProfile } from '../options.js';
-import type { HarnessMessage, ProcessBootData, TaskMessage } from '../protocol.js';
-import { FrameReader } from './frames.js';
-import { isHarnessMessage, malformedError } from './validate.js';
+import type { HarnessMessage, HostMessage, ProcessBootData, TaskMessage } from '../protocol.js';
+import { encodeFrame, FrameReader } from './frames.js';
+import { forgedError, isHarnessMessage, malformedError, MAX_RESENDS, unreadableError } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
 /** A `'process'` isolate may also run under Node's permission model. */
@@ -44,6 +44,9 @@ export class ProcessIsolate implements Isolate {
   readonly ready: Promise<void>;
   readonly #child: ChildProcess;
   readonly #reports: Readable;
+  readonly #reader: FrameReader;
+  #key: string | undefined;
+  #resends = 0;
   readonly #memoryLimit: number | undefined;
   readonly #closed: Promise<void>;
   #listener: IsolateListener | undefined;
@@ -65,31 +68,43 @@ export class ProcessIsolate implements Isolate {
     this.#child = spawn(process.execPath, [...execArgv, PROCESS_HARNESS_FILE, JSON.stringify(boot)], {
       cwd: config.cwd,
       env: config.env ?? process.env,
-      // fd 3 carries the harness's reports (frames); IPC carries the task in.
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
+      // Pipes only: stdin carries the task in, fd 3 the reports out, stderr
+      // says why a child died. No Node IPC channel: its internal messages
+      // (NODE_HANDLE_ACK…), sent by the code with process.send, make Node's
+      // own code in the host assert. fd 1 goes nowhere.
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
       // Its own process group: killing the group kills what the code spawned.
       detached: true,
     });
     this.id = this.#child.pid ?? -1;
     this.#reports = this.#child.stdio[3] as Readable;
+    // The child may close its stdin or exit before the task arrives: never an error in the host.
+    this.#child.stdin?.on('error', () => {});
     this.#child.stderr?.setEncoding('utf8');
     this.#child.stderr?.on('data', (chunk: string) => {
       // Only the tail matters: it says why a process died (e.g. heap out of memory).
       this.#stderrTail = (this.#stderrTail + chunk).slice(-4096);
     });
     this.#closed = new Promise<void>((resolve) => this.#child.once('close', () => resolve()));
+    let booted!: () => void;
+    this.#reader = new FrameReader({
+      message: (message) => {
+        if (this.#killed && this.#protocolError !== undefined) return;
+        if (!isHarnessMessage(message, this.#key)) return this.#broken(forgedError());
+        if (message.type === 'ready') booted();
+        else if (message.type === 'output-total') this.#outputBytes = message.bytes;
+        else this.#listener?.message(message);
+      },
+      unreadable: () => {
+        if (this.#key === undefined || this.#resends >= MAX_RESENDS) return this.#broken(unreadableError());
+        this.#resends++;
+        this.#send({ type: 'resend', attempt: this.#resends as 1 | 2 });
+      },
+      corrupt: (error) => this.#broken(malformedError(error.message)),
+    });
     this.ready = new Promise<void>((resolve, reject) => {
-      const reader = new FrameReader(
-        (message) => {
-          if (!isHarnessMessage(message)) return this.#broken(malformedError('a malformed message'));
-          if (message.type === 'ready') resolve();
-          else if (message.type === 'output-total') this.#outputBytes = message.bytes;
-          else this.#listener?.message(message);
-        },
-        (error) => this.#broken(malformedError(error.message)),
-      );
-      this.#reports.on('data', (chunk: Buffer) => reader.push(chunk));
+      booted = resolve;
+      this.#reports.on('data', (chunk: Buffer) => this.#reader.push(chunk));
       this.#child.once('error', reject);
       this.#child.once('close', (exitCode: number | null, signal: NodeJS.Signals | null) => {
         clearInterval(this.#watchdog);
@@ -106,10 +121,11 @@ export class ProcessIsolate implements Isolate {
 
   start(task: TaskMessage, listener: IsolateListener): void {
     this.#listener = listener;
+    this.#key = task.key;
+    this.#reader.expect(task.key);
     this.#child.ref();
-    this.#child.channel?.ref();
     (this.#reports as { ref?: () => void }).ref?.();
-    this.#child.send(task);
+    this.#send(task);
     if (this.#memoryLimit !== undefined && process.platform === 'linux') this.#watchMemory(this.#memoryLimit);
   }
 
@@ -129,6 +145,10 @@ export class ProcessIsolate implements Isolate {
 
   outputBytes(): number {
     return this.#outputBytes;
+  }
+
+  #send(message: HostMessage): void {
+    this.#child.stdin?.write(encodeFrame(message));
   }
 
   #kill(): void {
@@ -152,8 +172,7 @@ export class ProcessIsolate implements Isolate {
 
   #unref(): void {
     this.#child.unref();
-    this.#child.channel?.unref();
-    for (const stream of [this.#child.stderr, this.#reports]) (stream as { unref?: () => void } | null)?.unref?.();
+    for (const stream of [this.#child.stdin, this.#child.stderr, this.#reports]) (stream as { unref?: () => void } | null)?.unref?.();
   }
 
   #watchMemory(limitMb: number): void {

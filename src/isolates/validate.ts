@@ -1,23 +1,26 @@
 import type { HarnessMessage } from '../protocol.js';
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 /**
- * Whether a message from an isolate has the shape the protocol promises. The
- * channel ends inside the code's own process or thread, where the code can
- * forge messages on it; a forged message must make the run fail, never throw
- * in the host.
+ * Whether a message from an isolate is a report of the harness: the shape
+ * the protocol promises and, once a task is out, that task's key. The channel
+ * ends inside the code's own process or thread, where the code may find it
+ * and write on it; a message that fails this check ends the run, never throws
+ * in the host and never counts as a report.
+ * @param key - the running task's key; `undefined` before a task was sent (only `ready` is valid then).
  */
-export function isHarnessMessage(message: unknown): message is HarnessMessage {
+export function isHarnessMessage(message: unknown, key: string | undefined): message is HarnessMessage {
   if (typeof message !== 'object' || message === null) return false;
   const m = message as Record<string, unknown>;
+  if (m.type === 'ready') return key === undefined;
+  if (key === undefined || m.key !== key) return false;
   switch (m.type) {
-    case 'ready':
-      return true;
     case 'output':
       return isString(m.text);
     case 'output-total':
-      return typeof m.bytes === 'number';
+      return isCount(m.bytes);
     case 'result':
       return isString(m.inspected) && isTimings(m.timings);
     case 'exception':
@@ -36,4 +39,17 @@ function isTimings(value: unknown): boolean {
 /** The error an isolate that broke the protocol is reported with. */
 export function malformedError(detail: string): Error {
   return new Error(`The isolate broke the report protocol (${detail}); it was stopped`);
+}
+
+/** The error for a message on the harness channel that the harness did not send. */
+export function forgedError(): Error {
+  return malformedError('a message on the harness channel that the harness did not send');
+}
+
+/** How many times the host asks for a report it could not read before it gives up. */
+export const MAX_RESENDS = 2;
+
+/** The error for a report the host could not read even in its flattest form. */
+export function unreadableError(): Error {
+  return malformedError('a report the host could not read, even flattened');
 }

@@ -1,14 +1,22 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { WORKER_HARNESS_FILE } from '../harness-location.js';
-import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
+import type { HarnessMessage, HostMessage, TaskMessage, WorkerBootData } from '../protocol.js';
 import { drainPort } from './drain.js';
-import { isHarnessMessage, malformedError } from './validate.js';
-import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
+import { forgedError, isHarnessMessage, malformedError, MAX_RESENDS, unreadableError } from './validate.js';
+import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener, resourceLimits } from './isolate.js';
+
+/**
+ * Bytes a worker may push through its own `process.stdout`/`stderr` (Node's
+ * internal worker port, which the harness mutes at boot) before it is
+ * stopped. Nothing of ours writes there; this only bounds a way around the mute.
+ */
+const MAX_STDIO_BYTES = 1024 * 1024;
 
 /**
  * The `'worker'` level: a `worker_threads` Worker running the harness, with a
  * private MessagePort whose receiving end the host holds, so output sent
- * before a kill is drained, not lost.
+ * before a kill is drained, not lost. Every message on it must carry the
+ * run's key; the first that does not stops the worker.
  */
 export class WorkerIsolate implements Isolate {
   readonly id: number;
@@ -17,9 +25,12 @@ export class WorkerIsolate implements Isolate {
   readonly #port: MessagePort;
   readonly #outputBytes: Float64Array;
   #listener: IsolateListener | undefined;
+  #key: string | undefined;
   #error: Error | undefined;
   #exited = false;
   #killed = false;
+  #resends = 0;
+  #stdioBytes = 0;
 
   constructor(config: IsolateConfig) {
     const { port1, port2 } = new MessageChannel();
@@ -31,22 +42,30 @@ export class WorkerIsolate implements Isolate {
       workerData,
       transferList: [port2],
       execArgv: [...ISOLATE_EXEC_ARGV],
+      // The worker's own stdio never reaches the host's: read here, counted, dropped.
+      stdout: true,
+      stderr: true,
       ...(config.env === undefined ? {} : { env: config.env }),
-      ...(config.memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.memoryLimit } }),
+      ...resourceLimits(config.memoryLimit),
     });
     this.id = this.#worker.threadId;
+    for (const stream of [this.#worker.stdout, this.#worker.stderr]) {
+      stream.on('data', (chunk: Buffer | string) => {
+        this.#stdioBytes += chunk.length;
+        if (this.#stdioBytes > MAX_STDIO_BYTES) this.#broken(malformedError(`over ${MAX_STDIO_BYTES} bytes on the worker's own stdio`));
+      });
+    }
     this.ready = new Promise<void>((resolve, reject) => {
       this.#port.on('message', (message: unknown) => {
-        if (!isHarnessMessage(message)) {
-          this.#error ??= malformedError('a malformed message');
-          this.#kill(false);
-          return;
-        }
+        if (this.#killed) return;
+        if (!isHarnessMessage(message, this.#key)) return this.#broken(forgedError());
         if (message.type === 'ready') resolve();
         else this.#listener?.message(message);
       });
+      // A report V8 wrote but the host cannot read back (too deep, a cycle through an Error's cause).
+      this.#port.on('messageerror', () => this.#unreadable());
       this.#worker.on('error', (error) => {
-        this.#error = error;
+        this.#error ??= error;
       });
       this.#worker.on('exit', (exitCode) => {
         this.#exited = true;
@@ -67,13 +86,14 @@ export class WorkerIsolate implements Isolate {
 
   start(task: TaskMessage, listener: IsolateListener): void {
     this.#listener = listener;
+    this.#key = task.key;
     this.#worker.ref();
-    this.#port.postMessage(task);
+    this.#post(task);
   }
 
   terminate(): Promise<HarnessMessage[]> {
     // Drain before the kill: messages still queued on the port die with it.
-    const pending = this.#killed ? [] : drainPort(this.#port);
+    const pending = this.#killed ? [] : drainPort(this.#port, this.#key);
     this.#kill();
     return Promise.resolve(pending);
   }
@@ -86,13 +106,32 @@ export class WorkerIsolate implements Isolate {
     return this.#outputBytes[0] ?? 0;
   }
 
+  #post(message: HostMessage): void {
+    this.#port.postMessage(message);
+  }
+
+  #unreadable(): void {
+    if (this.#killed || this.#key === undefined) return;
+    if (this.#resends >= MAX_RESENDS) return this.#broken(unreadableError());
+    this.#resends++;
+    this.#post({ type: 'resend', attempt: this.#resends as 1 | 2 });
+  }
+
+  /** The channel cannot be trusted any more: stop the worker at once, dropping what it queued, and report it as crashed. */
+  #broken(error: Error): void {
+    if (this.#killed) return;
+    this.#error ??= error;
+    this.#kill(false);
+    if (this.#exited) this.#listener?.exit({ error, outOfMemory: false });
+  }
+
   /** @param quiet - forget the listener first: a kill of ours is no crash to report. */
   #kill(quiet = true): void {
     if (this.#killed) return;
     this.#killed = true;
     if (quiet) this.#listener = undefined;
-    const closePort = (): void => this.#port.close();
-    if (this.#exited) closePort();
-    else void this.#worker.terminate().finally(closePort);
+    // Closed now: whatever the code queued on the port is freed, not read.
+    this.#port.close();
+    if (!this.#exited) void this.#worker.terminate();
   }
 }
