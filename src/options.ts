@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
 import { inspect } from 'node:util';
 import type { Logger } from 'pino';
 
@@ -84,17 +85,26 @@ export interface SandboxOptions extends RunOptions {
   readonly logger?: Logger;
   /**
    * `isolation: 'process'` only: run the child under Node's permission model
-   * (`--permission`; `--experimental-permission` on Node 20). The code cannot
-   * spawn processes or start workers, reads only `allowRead` (default: all)
-   * and writes only `allowWrite` (default: nowhere). Network access is NOT
-   * restricted by Node's permission model.
+   * (`--permission`; `--experimental-permission` before Node 22.13). The code
+   * cannot spawn processes or start workers, reads only `allowRead` (default:
+   * all) and writes only `allowWrite` (default: nowhere). Relative paths are
+   * resolved against `cwd`. Symbolic links inside an allowed directory are
+   * followed wherever they point. Network access is NOT restricted.
    */
   readonly permissions?: PermissionProfile;
 }
 
-/** Node permission model settings for a `'process'` isolate. */
+/**
+ * Node permission model settings for a `'process'` isolate. Each path is a
+ * file or a directory (with everything below it) that must exist when the
+ * isolate starts; one ending in `*` is Node's wildcard (`/data/a*` also
+ * matches `/data/ab`).
+ */
 export interface PermissionProfile {
-  /** Paths the code may read; `'*'` (the default) reads everything. */
+  /**
+   * Paths the code may read; `'*'` (the default) reads everything. To
+   * `require()` or `import()` packages installed in `cwd`, include `cwd`.
+   */
   readonly allowRead?: '*' | readonly string[];
   /** Paths the code may write. Default: none. */
   readonly allowWrite?: readonly string[];
@@ -258,15 +268,23 @@ function readRunOptions(options: RunOptions, defaults: ResolvedRunOptions): Reso
   };
 }
 
-function checkPermissions(permissions: unknown, isolation: Isolation): void {
+/** Validates a permission profile and copies it with every path absolute (relative ones resolved against `cwd`). */
+function resolvePermissions(permissions: unknown, isolation: Isolation, cwd: string): PermissionProfile {
   if (typeof permissions !== 'object' || permissions === null) fail('permissions', 'an object', permissions);
   if (isolation !== 'process') {
     throw new TypeError(`\`permissions\` needs \`isolation: 'process'\` (Node's permission model is per process), got isolation '${isolation}'`);
   }
   const { allowRead, allowWrite } = permissions as PermissionProfile;
-  const isPathList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '');
+  const isPathList = (value: unknown): value is readonly string[] =>
+    Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '' && !item.includes('\0'));
+  // '*' stays Node's "everything"; anything else becomes absolute, as the isolate's own cwd would make it.
+  const absolute = (paths: readonly string[]): readonly string[] => Object.freeze(paths.map((p) => (p === '*' ? p : path.resolve(cwd, p))));
   if (allowRead !== undefined && allowRead !== '*' && !isPathList(allowRead)) fail('permissions.allowRead', "'*' or an array of paths", allowRead);
   if (allowWrite !== undefined && !isPathList(allowWrite)) fail('permissions.allowWrite', 'an array of paths', allowWrite);
+  return Object.freeze({
+    ...(allowRead === undefined ? {} : { allowRead: allowRead === '*' ? allowRead : absolute(allowRead) }),
+    ...(allowWrite === undefined ? {} : { allowWrite: absolute(allowWrite) }),
+  });
 }
 
 function isLogger(value: unknown): value is Logger {
@@ -296,7 +314,8 @@ export function resolveSandboxOptions(options: SandboxOptions | undefined): Reso
     }
   }
   if (logger !== undefined && !isLogger(logger)) fail('logger', 'a pino-compatible logger (child, debug, info, warn, error)', logger);
-  if (permissions !== undefined) checkPermissions(permissions, isolation);
+  const resolvedCwd = cwd ?? process.cwd();
+  const profile = permissions === undefined ? undefined : resolvePermissions(permissions, isolation, resolvedCwd);
   const cores = availableParallelism();
   return {
     isolation,
@@ -304,10 +323,10 @@ export function resolveSandboxOptions(options: SandboxOptions | undefined): Reso
     concurrency: concurrency === undefined ? cores : checkCount('concurrency', concurrency, 1, false),
     maxQueue: maxQueue === undefined ? Infinity : checkCount('maxQueue', maxQueue, 0, true),
     memoryLimit,
-    cwd: cwd ?? process.cwd(),
+    cwd: resolvedCwd,
     env: env === undefined ? undefined : { ...env },
     logger,
-    permissions,
+    permissions: profile,
     runDefaults: readRunOptions(given, RUN_DEFAULTS),
   };
 }

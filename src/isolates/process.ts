@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { PROCESS_HARNESS_FILE } from '../harness-location.js';
 import type { PermissionProfile } from '../options.js';
 import type { HarnessMessage, HostMessage, ProcessBootData, TaskMessage } from '../protocol.js';
 import { encodeFrame, FrameReader } from './frames.js';
+import { permissionFlags } from './permissions.js';
 import { forgedError, isHarnessMessage, malformedError, MAX_RESENDS, unreadableError } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
@@ -20,18 +20,6 @@ const BASE_RSS_MB = 96;
 const WATCH_INTERVAL_MS = 50;
 /** How long a killed child may take to close its pipes before we stop waiting for its last messages. */
 const CLOSE_GRACE_MS = 2_000;
-
-/** Flags for Node's permission model, spelled for the running Node (20: experimental, comma lists). */
-export function permissionFlags(profile: PermissionProfile): string[] {
-  const major = Number(process.versions.node.split('.')[0]);
-  const flags = [major >= 22 ? '--permission' : '--experimental-permission'];
-  const list = (flag: string, paths: readonly string[]): string[] =>
-    paths.length === 0 ? [] : major >= 22 ? paths.map((p) => `${flag}=${p}`) : [`${flag}=${paths.join(',')}`];
-  const read = profile.allowRead ?? '*';
-  flags.push(...(read === '*' ? ['--allow-fs-read=*'] : list('--allow-fs-read', [...read, path.dirname(PROCESS_HARNESS_FILE), path.dirname(process.execPath)])));
-  flags.push(...list('--allow-fs-write', profile.allowWrite ?? []));
-  return flags;
-}
 
 /**
  * The `'process'` level: a child process running the harness, in its own
