@@ -64,7 +64,9 @@ const MCP_HELP = `Usage: repl-sandbox mcp [options]
 
 Serves the Model Context Protocol on stdin/stdout with one tool, run_javascript,
 which runs code in a fresh isolate per call (warm isolates kept booted). Logs
-go to stderr as JSON lines. Needs the optional peer dependency
+go to stderr as JSON lines. An input line that is not JSON, not JSON-RPC, or
+longer than 10 MiB (skipped, not buffered) gets a JSON-RPC error reply, and the
+server carries on. Needs the optional peer dependency
 @modelcontextprotocol/sdk.
 
 Options:

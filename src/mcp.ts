@@ -10,15 +10,21 @@
  * await startMcpServer({ timeout: 10_000 });
  */
 import { readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
   ListToolsRequestSchema,
   McpError,
+  type RequestId,
+  RequestIdSchema,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { type Logger, pino } from 'pino';
@@ -263,10 +269,206 @@ export function createMcpServer(options: McpServerOptions = {}): Server {
 }
 
 /**
+ * The largest message line `startMcpServer` reads from stdin, in bytes
+ * (newline excluded): the SDK's own stdio limit, 10 MiB.
+ */
+const MAX_LINE_BYTES = 10 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * MCP over newline-delimited JSON on a pair of streams, as the SDK's
+ * StdioServerTransport, but it survives any input. The SDK's transport closes
+ * itself (and so ends the server, in-flight calls unanswered) when a line
+ * outgrows its 10 MiB buffer, and answers nothing to a line that is not JSON
+ * or not JSON-RPC, so the client's request waits until its own timeout.
+ * Here every such line gets a JSON-RPC error reply (JSON-RPC 2.0: id null
+ * when the id cannot be told), and an oversized line is skipped to its
+ * newline by counting bytes: no more than the bound is ever held, however
+ * long the line.
+ */
+class LineTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+  readonly #logger: Logger;
+  readonly #input: Readable;
+  readonly #output: Writable;
+  readonly #maxLineBytes: number;
+  /** Utf-8 that is not valid is a parse error, not silently U+FFFD. */
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+  /** The current line so far, while it is within the bound. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Whether the current line outgrew the bound: its bytes are dropped up to its newline. */
+  #skipping = false;
+  /**
+   * Settles when stdout drains. Input waits meanwhile (stdin paused, the
+   * rest of the chunk kept in `#backlog`), so a client that sends faster
+   * than it reads, say a flood of bad lines, cannot grow our memory.
+   */
+  #drained: Promise<void> | undefined;
+  #backlog: Buffer | undefined;
+  #started = false;
+  #closed = false;
+
+  constructor(logger: Logger, input: Readable = process.stdin, output: Writable = process.stdout, maxLineBytes = MAX_LINE_BYTES) {
+    this.#logger = logger;
+    this.#input = input;
+    this.#output = output;
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  start(): Promise<void> {
+    if (this.#started) return Promise.reject(new Error('LineTransport already started'));
+    this.#started = true;
+    this.#input.on('data', this.#onData);
+    this.#input.on('error', this.#onInputError);
+    return Promise.resolve();
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return this.#write(serializeMessage(message));
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#input.off('data', this.#onData);
+    this.#input.off('error', this.#onInputError);
+    // Paused only if nobody else reads it, as the SDK's transport does.
+    if (this.#input.listenerCount('data') === 0) this.#input.pause();
+    this.#pending = [];
+    this.#backlog = undefined;
+    this.onclose?.();
+    return Promise.resolve();
+  }
+
+  readonly #onInputError = (error: Error): void => {
+    this.onerror?.(error);
+  };
+
+  readonly #onData = (chunk: Buffer | string): void => {
+    this.#feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  };
+
+  #feed(bytes: Buffer): void {
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+      this.#take(bytes.subarray(start, end));
+      this.#endLine();
+      start = end + 1;
+      if (this.#drained !== undefined && start < bytes.length) {
+        this.#backlog = bytes.subarray(start);
+        return;
+      }
+    }
+    if (start < bytes.length) this.#take(bytes.subarray(start));
+  }
+
+  /** Adds a piece of the current line, or drops it once the line is over the bound. */
+  #take(piece: Buffer): void {
+    if (this.#skipping || piece.length === 0) return;
+    if (this.#pendingBytes + piece.length > this.#maxLineBytes) {
+      this.#skipping = true;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      // Said now, not at the newline: a line that never ends still gets its answer.
+      this.#reject(null, ErrorCode.InvalidRequest, `Invalid Request: the line exceeded ${this.#maxLineBytes} bytes; it is discarded up to its newline`);
+      return;
+    }
+    this.#pending.push(piece);
+    this.#pendingBytes += piece.length;
+  }
+
+  #endLine(): void {
+    const pieces = this.#pending;
+    const length = this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#skipping) {
+      this.#skipping = false;
+      return;
+    }
+    // One line at a time, and whatever it does, the next line is still read.
+    try {
+      this.#handle(pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, length));
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #handle(line: Buffer): void {
+    let text: string;
+    try {
+      text = this.#decoder.decode(line);
+    } catch {
+      this.#reject(null, ErrorCode.ParseError, 'Parse error: the line is not valid UTF-8');
+      return;
+    }
+    // Blank lines (and \r\n line ends) are framing, not messages.
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      this.#reject(null, ErrorCode.ParseError, `Parse error: ${(error as Error).message}`);
+      return;
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(value);
+    if (!parsed.success) {
+      this.#reject(requestIdOf(value), ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
+      return;
+    }
+    this.onmessage?.(parsed.data);
+  }
+
+  /** Answers a line that carries no message the server can take. The client's mistake: a warning, not a protocol error. */
+  #reject(id: RequestId | null, code: ErrorCode, message: string): void {
+    this.#logger.warn({ id, code }, message);
+    this.#write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })}\n`).catch((error: unknown) => {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  #write(line: string): Promise<void> {
+    if (this.#output.write(line)) return Promise.resolve();
+    this.#drained ??= new Promise<void>((resolveDrained) => {
+      this.#input.pause();
+      this.#output.once('drain', () => {
+        this.#drained = undefined;
+        resolveDrained();
+        const backlog = this.#backlog;
+        this.#backlog = undefined;
+        if (this.#closed) return;
+        if (backlog !== undefined) this.#feed(backlog);
+        // Unless the backlog backed stdout up again.
+        if (this.#drained === undefined) this.#input.resume();
+      });
+    });
+    return this.#drained;
+  }
+}
+
+/**
+ * The id of an invalid request, when it has a usable one: the client then
+ * learns which of its calls failed. Anything else gets id null.
+ */
+function requestIdOf(value: unknown): RequestId | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('method' in value) || !('id' in value)) return null;
+  const id = RequestIdSchema.safeParse(value.id);
+  return id.success ? id.data : null;
+}
+
+/**
  * Serves MCP over this process's stdin and stdout until the client goes
  * away (stdin ends) or the process receives SIGINT or SIGTERM; then closes
  * the sandbox and resolves. Logs go to stderr (stdout is the protocol).
  * Boots the sandbox's warm isolates in the background, so the first call is fast.
+ *
+ * Every input line is answered: one that is not JSON with a JSON-RPC parse
+ * error (-32700), one that is not a JSON-RPC message or is longer than
+ * 10 MiB with an invalid-request error (-32600; the long line is skipped
+ * without being held in memory); the server carries on either way.
  */
 export async function startMcpServer(options: McpServerOptions = {}): Promise<void> {
   const { server, resolved, dispose } = build(options);
@@ -286,7 +488,7 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<vo
   ];
   for (const [emitter, event, handler] of handlers) emitter.once(event, handler);
   try {
-    await server.connect(new StdioServerTransport());
+    await server.connect(new LineTransport(logger));
     sandbox.warmup().catch((error: unknown) => logger.warn({ err: error }, 'warmup failed'));
     logger.info({ timeout: resolved.timeout, maxTimeout: resolved.maxTimeout, maxLength: resolved.maxLength }, 'MCP server ready on stdio');
     await closed;

@@ -1,5 +1,6 @@
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { on, once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,6 +19,58 @@ const hideSdk = fileURLToPath(new URL('./fixtures/hide-mcp-sdk.mjs', import.meta
 const { createMcpServer } = (await import(new URL('../dist/mcp.js', import.meta.url).href)) as typeof Mcp;
 
 const SERVER_ARGS = ['mcp', '--timeout', '1000', '--max-timeout', '1500', '--max-output', '1000', '--setup-file', helpers];
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+/** Starts `repl-sandbox mcp` and resolves once it logged that it is ready. */
+async function startServer(args: readonly string[] = ['--timeout', '1000']): Promise<{ child: ChildProcessWithoutNullStreams; logs: string[] }> {
+  const child = spawn(process.execPath, [cli, 'mcp', ...args], { stdio: 'pipe' });
+  children.push(child);
+  const logs: string[] = [];
+  const lines = createInterface({ input: child.stderr });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', () => reject(new Error(`server exited early:\n${logs.join('\n')}`)));
+    lines.on('line', (line) => {
+      logs.push(line);
+      if (line.includes('MCP server ready')) resolve();
+    });
+  });
+  return { child, logs };
+}
+
+interface Reply {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  result?: CallToolResult;
+  error?: { code: number; message: string };
+}
+
+/**
+ * A client that speaks raw JSON-RPC lines to a server, as the SDK's client
+ * cannot: it sends what it is given, and `next()` is the next line the server
+ * wrote to stdout, parsed (it fails if the line is not JSON, or stdout ends).
+ */
+function rawClient(child: ChildProcessWithoutNullStreams): { send: (data: string | Buffer) => void; call: (id: number, code: string) => void; next: () => Promise<Reply> } {
+  const lines = on(createInterface({ input: child.stdout }), 'line', { close: ['close'] }) as AsyncIterator<[string], undefined>;
+  return {
+    send: (data) => void child.stdin.write(data),
+    call: (id, code) => void child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'run_javascript', arguments: { code } } })}\n`),
+    next: async () => {
+      const line = await lines.next();
+      if (line.done === true) throw new Error(`the server closed stdout (exit code ${child.exitCode})`);
+      return JSON.parse(line.value[0]) as Reply;
+    },
+  };
+}
+
+/** The text of a tools/call reply. */
+function answer(reply: Reply): string | undefined {
+  const [first] = reply.result?.content ?? [];
+  return first?.type === 'text' ? first.text : undefined;
+}
 
 describe('repl-sandbox mcp, driven by the SDK client over stdio', () => {
   let client: Client;
@@ -134,27 +187,6 @@ describe('repl-sandbox mcp, driven by the SDK client over stdio', () => {
 });
 
 describe('repl-sandbox mcp process lifecycle', () => {
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  });
-
-  /** Starts the server and resolves once it logged that it is ready. */
-  async function startServer(): Promise<{ child: ChildProcessWithoutNullStreams; logs: string[] }> {
-    const child = spawn(process.execPath, [cli, 'mcp', '--timeout', '1000'], { stdio: 'pipe' });
-    children.push(child);
-    const logs: string[] = [];
-    const lines = createInterface({ input: child.stderr });
-    await new Promise<void>((resolve, reject) => {
-      child.once('exit', () => reject(new Error(`server exited early:\n${logs.join('\n')}`)));
-      lines.on('line', (line) => {
-        logs.push(line);
-        if (line.includes('MCP server ready')) resolve();
-      });
-    });
-    return { child, logs };
-  }
-
   it('exits 0 by itself when the client closes stdin', async () => {
     const { child, logs } = await startServer();
     child.stdin.end();
@@ -195,6 +227,90 @@ describe('repl-sandbox mcp process lifecycle', () => {
       expect(help.stdout).toContain(flag);
     }
     expect(help.stdout).toContain('"mcpServers"');
+  });
+});
+
+describe('repl-sandbox mcp answers any input line and carries on', () => {
+  let client: ReturnType<typeof rawClient>;
+  let child: ChildProcessWithoutNullStreams;
+  let id = 0;
+
+  beforeAll(async () => {
+    ({ child } = await startServer(['--timeout', '5000']));
+    client = rawClient(child);
+  });
+
+  /** Sends a tools/call of `6 * 7` and expects its answer as the next reply: the server is still up. */
+  async function expectAlive(): Promise<void> {
+    id += 1;
+    client.call(id, '6 * 7');
+    const reply = await client.next();
+    expect(reply.id).toBe(id);
+    expect(answer(reply)).toBe('=> 42');
+    expect(child.exitCode).toBeNull();
+  }
+
+  it('answers a line over 10 MiB with an invalid-request error (id null), then the next call', async () => {
+    client.send(Buffer.alloc(12 * 2 ** 20, 'x'));
+    client.send('\n');
+    expect(await client.next()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32600, message: 'Invalid Request: the line exceeded 10485760 bytes; it is discarded up to its newline' },
+    });
+    await expectAlive();
+  });
+
+  it('answers a line that is not JSON with a parse error (id null)', async () => {
+    client.send('not json\n');
+    expect(await client.next()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/^Parse error: .*not valid JSON/) as unknown } });
+    client.send(Buffer.from([0x22, 0xff, 0xfe, 0x22, 0x0a]));
+    expect(await client.next()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the line is not valid UTF-8' } });
+    await expectAlive();
+  });
+
+  it('answers JSON that is not a JSON-RPC message with an invalid-request error, with its id when it has one', async () => {
+    const invalid = { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 request, notification or response' } };
+    client.send('{"a":1}\n42\n[]\n{"jsonrpc":"2.0","id":{},"method":"ping"}\n');
+    for (let i = 0; i < 4; i += 1) expect(await client.next()).toEqual(invalid);
+    client.send('{"jsonrpc":"2.0","id":"abc","method":7}\n{"jsonrpc":"1.0","id":77,"method":"ping"}\n');
+    expect(await client.next()).toEqual({ ...invalid, id: 'abc' });
+    expect(await client.next()).toEqual({ ...invalid, id: 77 });
+    await expectAlive();
+  });
+
+  it('takes a flood of bad lines, answering each (blank lines are only framing)', async () => {
+    // Per group: two lines that are not JSON, three that are not JSON-RPC, two blank ones.
+    const group = 'x\n{\n{}\nnull\n"\u00e9"\n\n\r\n';
+    const groups = 4_000;
+    client.send(group.repeat(groups));
+    const codes: Record<number, number> = {};
+    for (let i = 0; i < groups * 5; i += 1) {
+      const { id: replyId, error } = await client.next();
+      expect(replyId).toBeNull();
+      const code = error?.code ?? 0;
+      codes[code] = (codes[code] ?? 0) + 1;
+    }
+    expect(codes).toEqual({ [-32700]: groups * 2, [-32600]: groups * 3 });
+    await expectAlive();
+  });
+
+  it.runIf(process.platform === 'linux')('skips a 100 MB line without holding it: the peak RSS grows by far less than the line', async () => {
+    const { child: server } = await startServer(['--timeout', '5000']);
+    const raw = rawClient(server);
+    const peakKb = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]);
+    raw.call(1, '6 * 7');
+    expect(answer(await raw.next())).toBe('=> 42');
+    const before = peakKb();
+    raw.send(Buffer.alloc(100 * 2 ** 20, 'x'));
+    raw.send('\n');
+    raw.call(2, '6 * 7');
+    expect(await raw.next()).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(answer(await raw.next())).toBe('=> 42');
+    // Held whole, the line alone would be 100 MB (its text another 100); skipped, ~35 MB: the 10 MiB kept before the bound, and garbage.
+    expect((peakKb() - before) / 1024).toBeLessThan(64);
+    server.stdin.end();
+    await once(server, 'exit');
   });
 });
 
