@@ -32,9 +32,12 @@ Options:
       --max-output <bytes>  output kept, then a truncation note (default 50000; Infinity: all)
   -s, --setup <code>        run first, in the same context, output not captured (repeatable)
       --setup-file <path>   like --setup, the code read from a file (repeatable, in order)
-      --isolation <level>   context, worker (default) or process
+      --isolation <level>   context, worker or process (default: worker; with --json, process)
       --memory-limit <MB>   V8 heap limit of the isolate; beyond it: crashed (out-of-memory)
-      --json                print the whole result as one JSON object, value in superjson form
+      --json                print the whole result as one JSON object, value in superjson form;
+                            runs in a process isolate unless --isolation says otherwise: code
+                            in worker or context can write to our own stdout (fs.writeSync(1)),
+                            which is the JSON document
   -q, --quiet               print only the value (errors still go to stderr), not the output
   -h, --help                show this help
   -v, --version             show the version
@@ -74,7 +77,9 @@ Options:
       --max-timeout <ms>    the largest timeout a call may ask for (default 120000)
       --max-output <bytes>  output kept per call (default 20000)
       --max-length <chars>  bound of the text returned to the model (default max-output + 20000)
-      --isolation <level>   context, worker (default) or process
+      --isolation <level>   context, worker or process (default): code in worker or
+                            context can write to the server's own stdout (fs.writeSync(1)),
+                            which is the JSON-RPC stream
       --memory-limit <MB>   V8 heap limit per isolate
       --setup-file <path>   code run before every call: helpers the model may use (repeatable)
   -h, --help                show this help
@@ -253,7 +258,10 @@ async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'h
       // One run: boot exactly one isolate, keep no spares, so the process exits by itself.
       warm: 0,
       concurrency: 1,
-      ...(isolation === undefined ? {} : { isolation }),
+      // --json: code in 'worker' or 'context' shares our file descriptors, so
+      // fs.writeSync(1, …) would land inside the JSON document; a process
+      // isolate's stdout goes nowhere. An explicit --isolation still wins.
+      ...(isolation === undefined ? (values.json === true ? { isolation: 'process' as const } : {}) : { isolation }),
       ...(memoryLimit === undefined ? {} : { memoryLimit }),
     },
     run: {

@@ -65,8 +65,12 @@ export interface McpServerOptions {
    */
   readonly maxLength?: number;
   /**
-   * What is fresh for every call.
-   * @default 'worker'
+   * What is fresh for every call. `'process'` by default, unlike the
+   * library: code in `'worker'` or `'context'` shares the host's file
+   * descriptors, so `fs.writeSync(1, …)` would write into the server's own
+   * stdout, the JSON-RPC stream (it could forge replies). A `'process'`
+   * isolate's stdout goes nowhere.
+   * @default 'process'
    */
   readonly isolation?: Isolation;
   /** Megabytes of V8 heap per isolate. */
@@ -80,6 +84,7 @@ export interface McpServerOptions {
    * Run calls in this sandbox instead of one the server creates. The caller
    * owns it (the server never closes it), and then `maxOutput`, `isolation`,
    * `memoryLimit` and `setup` must not be given: they are the sandbox's.
+   * Over stdio, give it `isolation: 'process'` (see `isolation`).
    */
   readonly sandbox?: Sandbox;
   /**
@@ -146,7 +151,7 @@ function resolve(options: McpServerOptions): Resolved {
   const maxTimeout = checkMs('maxTimeout', options.maxTimeout ?? Math.max(120_000, timeout));
   if (timeout > maxTimeout) throw new TypeError(`Expected \`timeout\` (${timeout}) to be at most \`maxTimeout\` (${maxTimeout})`);
   const logger = options.logger ?? stderrLogger();
-  const { maxOutput = 20_000, isolation, memoryLimit, setup } = options;
+  const { maxOutput = 20_000, isolation = 'process', memoryLimit, setup } = options;
   const maxLength = options.maxLength ?? maxOutput + 20_000;
   if (options.sandbox !== undefined) {
     for (const key of ['maxOutput', 'isolation', 'memoryLimit', 'setup'] as const) {
@@ -157,7 +162,7 @@ function resolve(options: McpServerOptions): Resolved {
   const sandbox = createSandbox({
     timeout,
     maxOutput,
-    ...(isolation === undefined ? {} : { isolation }),
+    isolation,
     ...(memoryLimit === undefined ? {} : { memoryLimit }),
     ...(setup === undefined ? {} : { setup }),
     logger,

@@ -118,6 +118,18 @@ describe.concurrent('repl-sandbox: running code', () => {
   });
 });
 
+describe.concurrent('repl-sandbox --json: always one JSON document', () => {
+  it('runs in a process isolate, so code writing to fd 1 cannot get into the document; --isolation still wins', async () => {
+    const code = `require('fs').writeSync(1, '{"forged":true}\\n'); require('node:worker_threads').isMainThread`;
+    const { status, stdout, stderr } = await repl(['--json', code]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    // The whole of stdout is one document: a forged line before it would fail the parse.
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, inspected: 'true', result: { json: true } });
+    const worker = await repl(['--json', '--isolation', 'worker', "require('node:worker_threads').isMainThread"]);
+    expect(JSON.parse(worker.stdout)).toMatchObject({ ok: true, inspected: 'false' });
+  });
+});
+
 describe.concurrent('repl-sandbox: colors', () => {
   it('colors the value and the error with FORCE_COLOR', async () => {
     const { stdout } = await repl(['({ a: 1 })'], { env: { FORCE_COLOR: '1' } });

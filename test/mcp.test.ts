@@ -295,6 +295,25 @@ describe('repl-sandbox mcp answers any input line and carries on', () => {
     await expectAlive();
   });
 
+  it('code cannot forge replies by writing to fd 1: calls run in a process isolate by default', async () => {
+    id += 1;
+    client.call(id, `require('fs').writeSync(1, '{"jsonrpc":"2.0","id":${id},"result":{}}\\n'); require('node:worker_threads').isMainThread`);
+    const reply = await client.next();
+    expect(reply.id).toBe(id);
+    expect(answer(reply)).toBe('=> true');
+    // Had the forged line reached stdout, it would be the next reply here.
+    await expectAlive();
+  });
+
+  it('an explicit --isolation still wins', async () => {
+    const { child: worker } = await startServer(['--isolation', 'worker']);
+    const raw = rawClient(worker);
+    raw.call(1, "require('node:worker_threads').isMainThread");
+    expect(answer(await raw.next())).toBe('=> false');
+    worker.stdin.end();
+    await once(worker, 'exit');
+  });
+
   it.runIf(process.platform === 'linux')('skips a 100 MB line without holding it: the peak RSS grows by far less than the line', async () => {
     const { child: server } = await startServer(['--timeout', '5000']);
     const raw = rawClient(server);
@@ -333,6 +352,20 @@ describe('createMcpServer', () => {
     // The server did not close a sandbox it does not own.
     expect((await sandbox.run('1')).ok).toBe(true);
     await sandbox.close();
+  });
+
+  it('runs calls in a process isolate of its own by default: fd 1 there is not the host\'s stdout', async () => {
+    const server = createMcpServer({ logger: silent });
+    const client = new Client({ name: 'in-memory', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    try {
+      const result = (await client.callTool({ name: 'run_javascript', arguments: { code: "require('node:worker_threads').isMainThread" } })) as CallToolResult;
+      expect(result.content).toEqual([{ type: 'text', text: '=> true' }]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 
   it('rejects contradictory options with a TypeError naming them', () => {
