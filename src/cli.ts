@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { inspect, parseArgs } from 'node:util';
-import superjson from 'superjson';
+import superjson, { type SuperJSONResult } from 'superjson';
 import { createSandbox, formatResult, type Isolation, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
 import type { McpServerOptions, startMcpServer } from './mcp.js';
 
@@ -153,16 +153,56 @@ function paint(styles: readonly (keyof typeof inspect.colors)[], text: string): 
   }, text);
 }
 
+/** Whether `value` is JSON as it stands: `JSON.stringify` keeps every part of it as is (no cycle, no hole, no undefined, no -0). */
+function isJson(value: unknown, ancestors: Set<object> = new Set()): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== 'object' || ancestors.has(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  const array = Array.isArray(value);
+  if (array ? Object.keys(value).length !== value.length : prototype !== Object.prototype && prototype !== null) return false;
+  ancestors.add(value);
+  const json = Object.values(value).every((part) => isJson(part, ancestors));
+  ancestors.delete(value);
+  return json;
+}
+
+/**
+ * `value` in superjson form, whatever it is. superjson throws on any key
+ * named `__proto__`, `constructor` or `prototype` (its guard against
+ * prototype pollution), which `JSON.parse` of ordinary data can produce:
+ * such a value, if it is plain JSON, is its own exact superjson form
+ * `{ json: value }`; anything else becomes a marker string saying why, as
+ * the library marks a value it cannot transfer.
+ */
+function serialize(value: unknown): SuperJSONResult {
+  try {
+    return superjson.serialize(value);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    try {
+      if (isJson(value)) {
+        // Throws if the value is nested too deep for the document's own JSON.stringify.
+        JSON.stringify(value);
+        return { json: value as SuperJSONResult['json'] };
+      }
+    } catch {
+      // Nested too deep: the marker.
+    }
+    return { json: `[not serializable by superjson: ${why}]` };
+  }
+}
+
 /** The whole result as JSON, with the values (`result`, an exception's `value`, an abort's `reason`) in superjson form. */
 function toJson(result: RunResult): string {
   let plain: Record<string, unknown>;
   if (result.ok) {
-    plain = { ...result, result: superjson.serialize(result.result) };
+    plain = { ...result, result: serialize(result.result) };
   } else {
     const { error } = result;
     const value =
-      error.type === 'exception' ? { value: superjson.serialize(error.value) }
-      : error.type === 'aborted' && error.reason !== undefined ? { reason: superjson.serialize(error.reason) }
+      error.type === 'exception' ? { value: serialize(error.value) }
+      : error.type === 'aborted' && error.reason !== undefined ? { reason: serialize(error.reason) }
       : {};
     plain = { ...result, error: { ...error, ...value } };
   }

@@ -119,6 +119,8 @@ describe.concurrent('repl-sandbox: running code', () => {
 });
 
 describe.concurrent('repl-sandbox --json: always one JSON document', () => {
+  type Serialized = Parameters<typeof superjson.deserialize>[0];
+
   it('runs in a process isolate, so code writing to fd 1 cannot get into the document; --isolation still wins', async () => {
     const code = `require('fs').writeSync(1, '{"forged":true}\\n'); require('node:worker_threads').isMainThread`;
     const { status, stdout, stderr } = await repl(['--json', code]);
@@ -127,6 +129,39 @@ describe.concurrent('repl-sandbox --json: always one JSON document', () => {
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, inspected: 'true', result: { json: true } });
     const worker = await repl(['--json', '--isolation', 'worker', "require('node:worker_threads').isMainThread"]);
     expect(JSON.parse(worker.stdout)).toMatchObject({ ok: true, inspected: 'false' });
+  });
+
+  it('prints values with keys superjson refuses (__proto__, constructor, prototype): plain JSON as it is', async () => {
+    const parsed = await repl(['--json', `JSON.parse('{"__proto__": 1, "a": [{"constructor": {"prototype": null}}]}')`]);
+    expect(parsed.status).toBe(0);
+    const { result } = JSON.parse(parsed.stdout) as { result: { json: Record<string, unknown> } };
+    expect(Object.getOwnPropertyDescriptor(result.json, '__proto__')?.value).toBe(1);
+    expect(result.json.a).toEqual([{ constructor: { prototype: null } }]);
+    expect(result).toEqual({ json: result.json });
+    const literal = await repl(['--json', '({ constructor: { prototype: 1 } })']);
+    expect(literal.status).toBe(0);
+    expect(JSON.parse(literal.stdout)).toMatchObject({ result: { json: { constructor: { prototype: 1 } } } });
+  });
+
+  it('prints a marker for a value superjson refuses that is not plain JSON, and exits as the run did', async () => {
+    const map = await repl(['--json', 'new Map([["k", { constructor: new Date(0) }]])']);
+    expect(map.status).toBe(0);
+    expect(JSON.parse(map.stdout)).toMatchObject({
+      ok: true,
+      inspected: "Map(1) { 'k' => { constructor: 1970-01-01T00:00:00.000Z } }",
+      result: { json: expect.stringMatching(/^\[not serializable by superjson: Detected property constructor\./) as unknown },
+    });
+    const thrown = await repl(['--json', 'throw { prototype: undefined }']);
+    expect(thrown.status).toBe(1);
+    expect(JSON.parse(thrown.stdout)).toMatchObject({ ok: false, error: { type: 'exception', value: { json: expect.stringMatching(/^\[not serializable by superjson/) as unknown } } });
+  });
+
+  it('prints a null-prototype object', async () => {
+    const { status, stdout } = await repl(['--json', 'Object.assign(Object.create(null), { a: 1 })']);
+    expect(status).toBe(0);
+    const parsed = JSON.parse(stdout) as { inspected: string; result: Serialized };
+    expect(parsed.inspected).toBe('[Object: null prototype] { a: 1 }');
+    expect(superjson.deserialize(parsed.result)).toEqual({ a: 1 });
   });
 });
 
