@@ -51,11 +51,11 @@ describe.each(LEVELS)('%s: output capture', (isolation) => {
   });
 
   it('cuts on a UTF-8 character boundary', async () => {
-    // "é" is 2 bytes: 3 bytes of room hold one of them, not one and a half.
+    // "é" is 2 bytes: 3 bytes of room hold one of them, not one and a half; the note says what is shown.
     const { output } = expectOk(await sandbox.run('process.stdout.write("ééé")', { maxOutput: 3 }));
-    expect(output).toBe('é\n...(truncated, showing first 3B of 6B)');
+    expect(output).toBe('é\n...(truncated, showing first 2B of 6B)');
     const emoji = expectOk(await sandbox.run('process.stdout.write("a😀b")', { maxOutput: 4 }));
-    expect(emoji.output).toBe('a\n...(truncated, showing first 4B of 6B)');
+    expect(emoji.output).toBe('a\n...(truncated, showing first 1B of 6B)');
   });
 
   it('keeps everything with maxOutput: Infinity', async () => {

@@ -49,12 +49,6 @@ export class WorkerIsolate implements Isolate {
       ...resourceLimits(config.memoryLimit),
     });
     this.id = this.#worker.threadId;
-    for (const stream of [this.#worker.stdout, this.#worker.stderr]) {
-      stream.on('data', (chunk: Buffer | string) => {
-        this.#stdioBytes += chunk.length;
-        if (this.#stdioBytes > MAX_STDIO_BYTES) this.#broken(malformedError(`over ${MAX_STDIO_BYTES} bytes on the worker's own stdio`));
-      });
-    }
     this.ready = new Promise<void>((resolve, reject) => {
       this.#port.on('message', (message: unknown) => {
         if (this.#killed) return;
@@ -88,6 +82,13 @@ export class WorkerIsolate implements Isolate {
     this.#listener = listener;
     this.#key = task.key;
     this.#worker.ref();
+    // Read only from now on: a stream being read keeps the host's event loop alive, which an idle spare must not.
+    for (const stream of [this.#worker.stdout, this.#worker.stderr]) {
+      stream.on('data', (chunk: Buffer | string) => {
+        this.#stdioBytes += chunk.length;
+        if (this.#stdioBytes > MAX_STDIO_BYTES) this.#broken(malformedError(`over ${MAX_STDIO_BYTES} bytes on the worker's own stdio`));
+      });
+    }
     this.#post(task);
   }
 
