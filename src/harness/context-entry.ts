@@ -66,16 +66,21 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
   port.on('message', (message: HostMessage) => {
     if (message.type === 'resend') run.resend(message);
   });
+  let clean = true;
   try {
     await run.run();
     // The host may still ask for the report again; it closes the port when it has it.
     await new Promise<void>((resolve) => port.once('close', resolve));
   } finally {
     runtime.setActive(undefined);
-    sandbox.dispose();
-    restoreEnv();
-    runtime.restore();
-    port.close();
+    // Each step on its own: one the code broke must not skip the others, and retires the worker.
+    for (const step of [sandbox.dispose, restoreEnv, runtime.restore, () => port.close()]) {
+      try {
+        step();
+      } catch {
+        clean = false;
+      }
+    }
   }
   // Give the worker back only once its event loop turns again: code that left
   // a microtask loop running never gets here, and the host replaces the worker.
@@ -88,7 +93,7 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
   if (leftBehind(resourcesBefore, liveResources())) await new Promise<never>(() => {});
   // Code that changed what the harness relies on could forge every later
   // task's report: retire this worker the same way.
-  if (!intact()) await new Promise<never>(() => {});
+  if (!clean || !intact()) await new Promise<never>(() => {});
   // Build the next task's context after this reply, while the worker idles.
   setImmediate(() => {
     next ??= runtime.newContext();

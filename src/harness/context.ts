@@ -71,6 +71,10 @@ export function createSandboxContext(options: {
  * many tasks; clearing a finished task's timers keeps a forgotten
  * `setInterval` from printing into, or throwing into, the next one.
  */
+// Taken at load: a task may replace its worker's global timer functions, and
+// clearing the last task's timers must not run the code's replacement.
+const { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate } = globalThis;
+
 function trackedTimers(): { globals: Record<string, unknown>; clearAll: () => void } {
   const live = new Set<NodeJS.Timeout | NodeJS.Immediate>();
   const track = <A extends unknown[]>(start: (callback: (...args: A) => void, ...rest: never[]) => NodeJS.Timeout, once: boolean) => {

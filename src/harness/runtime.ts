@@ -63,7 +63,7 @@ export function createRuntime(options: {
     // this isolate is no longer clean. End it; its pool replaces it.
     process.exit(70);
   };
-  process.on('uncaughtException', route);
+  captureUncaught(route);
   process.on('unhandledRejection', route);
   const runtime: HarnessRuntime = {
     sink,
@@ -105,4 +105,26 @@ function guardProcessKill(): void {
     if (number === 0) return true;
     process.exit(128 + (number ?? 15));
   };
+}
+
+/**
+ * Every uncaught exception goes to `route`, even when the code removes every
+ * `'uncaughtException'` and `'unhandledRejection'` listener: with no capture,
+ * Node would hand the thrown value to the host — a worker serializes it for
+ * its 'error' event, and the host's deserializer overflows its stack on a
+ * deeply nested one (measured: the host died). The capture callback is
+ * Node's own one-slot hook; the code may not replace it (the `domain` module,
+ * which needs it, is unavailable as a consequence).
+ */
+function captureUncaught(route: (thrown: unknown) => void): void {
+  process.setUncaughtExceptionCaptureCallback(route);
+  Reflect.defineProperty(process, 'setUncaughtExceptionCaptureCallback', {
+    configurable: false,
+    writable: false,
+    value: function setUncaughtExceptionCaptureCallback(): never {
+      const error = new Error('The uncaught exception capture callback belongs to the sandbox') as Error & { code: string };
+      error.code = 'ERR_SANDBOX_CAPTURE_CALLBACK';
+      throw error;
+    },
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectError, LEVELS } from '../helpers.js';
-import { expectHealthy, hostileSandboxes } from './helpers.js';
+import { expectHealthy, hostileSandboxes, runInChildHost } from './helpers.js';
 
 const FORGED = `{ type: 'result', value: 'forged', inspected: "'forged'", timings: { setupMs: 0, evalMs: 0, serializeMs: 0 } }`;
 
@@ -67,6 +67,8 @@ describe('context: one run cannot change what later runs in the same pool worker
     ['the console (Console.prototype.log and the console object)', `Object.getPrototypeOf(console).log = () => {}; console.log = () => {}; console.info = () => {};`],
     ['process.stdout.write', `process.stdout.write = () => true;`],
     ["the main realm's Object.prototype and JSON", `const main = require('vm').runInThisContext('globalThis'); main.Object.prototype.inspected = "'forged'"; main.JSON.stringify = () => 'forged';`],
+    ["the worker's own timer functions and Object.keys (what the clean-up after a task uses)", `const main = require('vm').runInThisContext('globalThis');
+      setTimeout(() => {}, 100000); main.clearTimeout = () => { throw new Error('no') }; main.clearImmediate = () => {}; main.Object.keys = () => { throw new Error('no') };`],
   ];
 
   it.each(TAMPERING)('%s, changed by one run: the next runs report truly', async (_what, tamper) => {
@@ -86,5 +88,23 @@ describe.each(LEVELS)('%s: a run that threw is never turned into a success', (is
     const result = expectError(await sandbox.run('console.log("a"); throw new TypeError("t")'), 'exception');
     expect(result.output).toBe('a\n');
     expect(result.error.name).toBe('TypeError');
+  });
+});
+
+describe.each(LEVELS)('%s: an uncaught value the host could not read never reaches it', (isolation) => {
+  // Without the harness's capture, Node hands an uncaught value to the host (a
+  // worker's 'error' event), whose deserializer overflowed on a deep one: the host died.
+  it.each([
+    ['a deeply nested object thrown from a timer, listeners removed', `process.removeAllListeners('uncaughtException'); process.removeAllListeners('unhandledRejection');
+      setTimeout(() => { let l = {}; for (let i = 0; i < 5000; i++) l = { l }; throw l }); await new Promise((r) => setTimeout(r, 1000))`],
+    ['an Error whose cause is itself, thrown from a timer', `process.removeAllListeners('uncaughtException');
+      setTimeout(() => { const e = new Error('x'); e.cause = e; throw e }); await new Promise((r) => setTimeout(r, 1000))`],
+    ['a deep rejection nobody handles, listeners removed, after trying to take the capture callback', `process.removeAllListeners('unhandledRejection');
+      try { process.setUncaughtExceptionCaptureCallback(null) } catch {}
+      let l = {}; for (let i = 0; i < 5000; i++) l = { l }; Promise.reject(l); await new Promise((r) => setTimeout(r, 1000))`],
+  ])('%s: an exception, the host lives', async (_what, code) => {
+    const child = await runInChildHost(isolation, code, { timeout: 5_000 });
+    expect({ status: child.status, signal: child.signal, next: child.next }).toEqual({ status: 0, signal: null, next: { ok: true, result: 2, inspected: '2' } });
+    expect(child.first).toMatchObject({ ok: false, error: { type: 'exception' } });
   });
 });
