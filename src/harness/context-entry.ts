@@ -9,7 +9,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type * as Util from 'node:util';
 import type * as Vm from 'node:vm';
 import { MessagePort, type Worker, workerData } from 'node:worker_threads';
-import type { ContextBootData, ContextTaskPayload, HarnessMessage, HostMessage } from '../protocol.js';
+import type { ContextBootData, ContextTaskPayload, HarnessMessage, HostMessage, RunReport } from '../protocol.js';
 import type { SandboxContext } from './context.js';
 import { TaskRun } from './evaluate.js';
 import { recordIntegrity, type Watched } from './integrity.js';
@@ -52,7 +52,8 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
   }
   const sandbox = next ?? runtime.newContext();
   next = undefined;
-  const send = (message: HarnessMessage): void => Reflect.apply(postMessage, port, [message]);
+  const { key } = task;
+  const send = (report: RunReport): void => Reflect.apply(postMessage, port, [{ ...report, key } satisfies HarnessMessage]);
   const run = new TaskRun(task, {
     context: sandbox.context,
     sink: runtime.sink,

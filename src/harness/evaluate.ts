@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { inspect, types } from 'node:util';
 import * as vm from 'node:vm';
-import type { EvalTimings, HarnessMessage, ResendMessage, RunReport, SourceUnit, TaskMessage } from '../protocol.js';
+import type { EvalTimings, ResendMessage, RunReport, SourceUnit, TaskMessage } from '../protocol.js';
 import { MAX_READABLE_DEPTH, toCloneable } from './clone.js';
 import type { OutputSink } from './output.js';
 import { stackSources, type StackSources } from './stack.js';
@@ -12,8 +12,12 @@ import { describeThrown } from './thrown.js';
 export interface TaskEnvironment {
   readonly context: vm.Context;
   readonly sink: OutputSink;
-  /** Posts a message to the host; throws a DataCloneError for an uncloneable message. */
-  readonly send: (message: HarnessMessage) => void;
+  /**
+   * Posts a report to the host, stamped with the run's key (in the message
+   * on a port, in the frame header on a pipe); throws a DataCloneError for an
+   * uncloneable message.
+   */
+  readonly send: (report: RunReport) => void;
   /** Shared cell for the total bytes printed, when the host reads one. */
   readonly outputTotal: Float64Array | undefined;
   /** Without a shared cell, the total is sent as `output-total` messages instead. */
@@ -41,7 +45,7 @@ export class TaskRun {
   #evalEnded = 0;
   #done!: () => void;
   /** The result or exception as sent, kept in case the host asks for it again. */
-  #final: Extract<HarnessMessage, { value: unknown }> | undefined;
+  #final: Extract<RunReport, { value: unknown }> | undefined;
   readonly #importModule = (specifier: string): Promise<unknown> => this.#env.importModule(specifier);
   /** Resolves once the result or the exception has been sent. */
   readonly done = new Promise<void>((resolve) => (this.#done = resolve));
@@ -76,10 +80,6 @@ export class TaskRun {
     }
   }
 
-  #report(report: RunReport): HarnessMessage {
-    return { ...report, key: this.#task.key };
-  }
-
   async #run(): Promise<void> {
     const env = this.#env;
     this.#started = performance.now();
@@ -88,10 +88,10 @@ export class TaskRun {
       for (const unit of this.#task.setup) await this.#evaluate(unit);
       this.#phase = 'eval';
       env.sink.begin(
-        (text) => env.send(this.#report({ type: 'output', text })),
+        (text) => env.send({ type: 'output', text }),
         env.outputTotal,
         this.#task.maxOutput,
-        env.reportOutputTotal ? (bytes) => env.send(this.#report({ type: 'output-total', bytes })) : undefined,
+        env.reportOutputTotal ? (bytes) => env.send({ type: 'output-total', bytes }) : undefined,
       );
       this.#evalStarted = performance.now();
       ({ value } = await this.#evaluate(this.#task.main));
@@ -104,7 +104,7 @@ export class TaskRun {
     this.#reported = true;
     const serializeStarted = performance.now();
     const inspected = safeInspect(value);
-    this.#send(this.#report({ type: 'result', value, inspected, timings: this.#timings(serializeStarted) }));
+    this.#send({ type: 'result', value, inspected, timings: this.#timings(serializeStarted) });
     return this.done;
   }
 
@@ -116,7 +116,7 @@ export class TaskRun {
     if (this.#phase === 'setup') this.#evalStarted = now;
     this.#evalEnded = now;
     const description = describeThrown(thrown, (stack) => this.#env.cleanStack(stack, thrown, this.sources));
-    this.#send(this.#report({ type: 'exception', phase: this.#phase, ...description, value: thrown, timings: this.#timings(now) }));
+    this.#send({ type: 'exception', phase: this.#phase, ...description, value: thrown, timings: this.#timings(now) });
   }
 
   #timings(serializeStarted: number): EvalTimings {
@@ -128,8 +128,7 @@ export class TaskRun {
   }
 
   /** Sends the final message, copying the value by hand if structured clone refuses it. */
-  #send(report: HarnessMessage): void {
-    const message = report as Extract<HarnessMessage, { value: unknown }>;
+  #send(message: Extract<RunReport, { value: unknown }>): void {
     this.#final = message;
     // Output ends here; the final total must reach the host before the result.
     this.#env.sink.end();

@@ -4,7 +4,7 @@
  * waits for exactly one task on its private port.
  */
 import { MessagePort, workerData } from 'node:worker_threads';
-import type { HarnessMessage, HostMessage, WorkerBootData } from '../protocol.js';
+import type { HarnessMessage, HostMessage, RunReport, WorkerBootData } from '../protocol.js';
 import { TaskRun } from './evaluate.js';
 import { createRuntime } from './runtime.js';
 import { sealThread } from './seal.js';
@@ -34,7 +34,9 @@ port.on('message', (message: HostMessage) => {
   // A value that never settles leaves the worker with nothing to do: it would
   // exit by itself (code 0). Stay alive until the host kills us.
   setInterval(() => {}, 2 ** 31 - 1);
-  run = new TaskRun(message, { context, sink: runtime.sink, send, outputTotal: total, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
+  const { key } = message;
+  const report = (body: RunReport): void => send({ ...body, key });
+  run = new TaskRun(message, { context, sink: runtime.sink, send: report, outputTotal: total, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
   runtime.setActive(run);
   void run.run();
 });

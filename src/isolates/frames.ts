@@ -19,14 +19,16 @@ export interface FrameEvents {
  * Reads the `[u32 length][16-byte key][v8 payload]` frames a `'process'`
  * harness writes (see `harness/frames.ts`). The key is checked as soon as a
  * header is in, so a frame the code wrote to the pipe itself is rejected
- * before its payload is buffered. Chunks are kept as a list and joined once
- * per frame, so a 50 MB result costs one copy, not one per 64 KB pipe chunk.
- * Nothing here ever throws in the host.
+ * before its payload is buffered. Chunks are kept as a list and joined only
+ * when a frame spans several, so a 50 MB result costs one copy, not one per
+ * 64 KB pipe chunk. Nothing here ever throws in the host.
  */
 export class FrameReader {
   readonly #events: FrameEvents;
   #key: Buffer = Buffer.alloc(KEY_BYTES);
+  /** Unread bytes: `#chunks[0]` from `#offset` on, then the other chunks whole. */
   #chunks: Buffer[] = [];
+  #offset = 0;
   #buffered = 0;
   #checked = false;
   #corrupt = false;
@@ -56,25 +58,19 @@ export class FrameReader {
 
   #drain(): void {
     while (this.#buffered >= HEADER_BYTES) {
-      if (this.#chunks.length > 1 && (this.#chunks[0] as Buffer).length < HEADER_BYTES) this.#join();
-      const head = this.#chunks[0] as Buffer;
-      const length = head.readUInt32LE(0);
+      const header = this.#peek(HEADER_BYTES);
+      const length = header.readUInt32LE(0);
       if (!this.#checked) {
-        if (!head.subarray(4, HEADER_BYTES).equals(this.#key)) throw new Error('a frame that the harness did not write');
+        if (!header.subarray(4, HEADER_BYTES).equals(this.#key)) throw new Error('a frame that the harness did not write');
         if (length > MAX_FRAME_BYTES) throw new Error(`a report frame claims ${length} bytes`);
         this.#checked = true;
       }
       if (this.#buffered < HEADER_BYTES + length) return;
-      const data = this.#join();
-      const payload = data.subarray(HEADER_BYTES, HEADER_BYTES + length);
-      const rest = data.subarray(HEADER_BYTES + length);
-      // Copy the tail: a subarray would pin the whole buffer it came from.
-      this.#chunks = rest.length === 0 ? [] : [Buffer.from(rest)];
-      this.#buffered = rest.length;
+      const frame = this.#take(HEADER_BYTES + length);
       this.#checked = false;
       let message: unknown;
       try {
-        message = deserialize(payload);
+        message = deserialize(frame.subarray(HEADER_BYTES));
       } catch (error) {
         this.#events.unreadable(error as Error);
         continue;
@@ -83,10 +79,38 @@ export class FrameReader {
     }
   }
 
-  #join(): Buffer {
-    const data = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.#buffered);
-    this.#chunks = [data];
-    return data;
+  /** The next `bytes` unread bytes, without consuming them. */
+  #peek(bytes: number): Buffer {
+    const first = this.#chunks[0] as Buffer;
+    if (first.length - this.#offset >= bytes) return first.subarray(this.#offset, this.#offset + bytes);
+    this.#chunks = [Buffer.concat([first.subarray(this.#offset), ...this.#chunks.slice(1)])];
+    this.#offset = 0;
+    return (this.#chunks[0] as Buffer).subarray(0, bytes);
+  }
+
+  /**
+   * Consumes the next `bytes` bytes. Within one chunk this is a view, not a
+   * copy: a pipe chunk of 64 KB holding a thousand small frames is read in
+   * one pass (copying the tail after each frame made that quadratic).
+   */
+  #take(bytes: number): Buffer {
+    let frame: Buffer;
+    const first = this.#chunks[0] as Buffer;
+    if (first.length - this.#offset >= bytes) {
+      frame = first.subarray(this.#offset, this.#offset + bytes);
+      this.#offset += bytes;
+    } else {
+      const joined = Buffer.concat([first.subarray(this.#offset), ...this.#chunks.slice(1)]);
+      frame = joined.subarray(0, bytes);
+      this.#chunks = [joined];
+      this.#offset = bytes;
+    }
+    if (this.#offset === (this.#chunks[0] as Buffer).length) {
+      this.#chunks.shift();
+      this.#offset = 0;
+    }
+    this.#buffered -= bytes;
+    return frame;
   }
 }
 

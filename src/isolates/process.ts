@@ -7,7 +7,7 @@ import type { PermissionProfile } from '../options.js';
 import type { HarnessMessage, HostMessage, ProcessBootData, TaskMessage } from '../protocol.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { permissionFlags } from './permissions.js';
-import { forgedError, isHarnessMessage, malformedError, MAX_RESENDS, unreadableError } from './validate.js';
+import { forgedError, isHarnessMessage, isRunReport, malformedError, MAX_RESENDS, unreadableError } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
 /** A `'process'` isolate may also run under Node's permission model. */
@@ -76,12 +76,17 @@ export class ProcessIsolate implements Isolate {
     this.#closed = new Promise<void>((resolve) => this.#child.once('close', () => resolve()));
     let booted!: () => void;
     this.#reader = new FrameReader({
+      // The frame header carried the right key (the boot key before the task): the shape is what is left to check.
       message: (message) => {
         if (this.#killed && this.#protocolError !== undefined) return;
-        if (!isHarnessMessage(message, this.#key)) return this.#broken(forgedError());
-        if (message.type === 'ready') booted();
-        else if (message.type === 'output-total') this.#outputBytes = message.bytes;
-        else this.#listener?.message(message);
+        if (this.#key === undefined) {
+          if (isHarnessMessage(message, undefined)) booted();
+          else this.#broken(forgedError());
+          return;
+        }
+        if (!isRunReport(message)) return this.#broken(forgedError());
+        if (message.type === 'output-total') this.#outputBytes = message.bytes;
+        else this.#listener?.message({ ...message, key: this.#key });
       },
       unreadable: () => {
         if (this.#key === undefined || this.#resends >= MAX_RESENDS) return this.#broken(unreadableError());

@@ -1,4 +1,4 @@
-import type { HarnessMessage } from '../protocol.js';
+import type { HarnessMessage, RunReport } from '../protocol.js';
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
@@ -15,7 +15,16 @@ export function isHarnessMessage(message: unknown, key: string | undefined): mes
   if (typeof message !== 'object' || message === null) return false;
   const m = message as Record<string, unknown>;
   if (m.type === 'ready') return key === undefined;
-  if (key === undefined || m.key !== key) return false;
+  return key !== undefined && m.key === key && isRunReport(message);
+}
+
+/**
+ * Whether a message has the shape of a run report (`'process'`, whose frame
+ * header carried the key, checks the shape alone).
+ */
+export function isRunReport(message: unknown): message is RunReport {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as Record<string, unknown>;
   switch (m.type) {
     case 'output':
       return isString(m.text);
