@@ -3,8 +3,9 @@ import { inspect, types } from 'node:util';
 /**
  * Nesting a host can always read back: V8's deserializer recurses per level,
  * and the host's main thread (~1 MB of stack) fails between 1 000 and 2 000
- * levels of plain objects (measured, Node 20), while a worker (4 MB) or a
- * child serializes far deeper.
+ * levels of plain objects (measured, Node 20). A worker (4 MB of stack)
+ * serializes far deeper than the host reads; a `'process'` child, a main
+ * thread too, fails to serialize past a few thousand levels.
  */
 export const MAX_READABLE_DEPTH = 500;
 

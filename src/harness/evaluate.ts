@@ -136,7 +136,9 @@ export class TaskRun {
       this.#env.send(message);
     } catch {
       try {
-        this.#env.send({ ...message, value: toCloneable(message.value) });
+        // Capped as for a host that could not read it back: what the isolate could
+        // not serialize (its own stack ran out) is too deep for the host anyway.
+        this.#env.send({ ...message, value: toCloneable(message.value, MAX_READABLE_DEPTH) });
       } catch (error) {
         // Still refused (e.g. nested deeper than the serializer's stack): send the text alone.
         this.#env.send({ ...message, value: `[not transferable: ${error instanceof Error ? `${error.name}: ${error.message}` : safeInspect(error)}]` });
