@@ -7,7 +7,7 @@ import type { SandboxLogger } from '../logger.js';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, TaskMessage } from '../protocol.js';
 import { lazyRequire } from '../lazy-require.js';
 import { drainPort } from './drain.js';
-import { forgedError, isHarnessMessage, MAX_RESENDS, unreadableError } from './validate.js';
+import { forgedError, isHarnessMessage, Resends } from './validate.js';
 import {
   type Acquired,
   ISOLATE_EXEC_ARGV,
@@ -115,7 +115,7 @@ class ContextTask implements Isolate {
   #key: string | undefined;
   #listener: IsolateListener | undefined;
   #stopped = false;
-  #resends = 0;
+  #resends: Resends | undefined;
   #settled: Promise<void> = Promise.resolve();
 
   constructor(piscina: Piscina<ContextTaskPayload, void>, track: (delta: number) => void) {
@@ -130,17 +130,20 @@ class ContextTask implements Isolate {
     this.#port = port1;
     this.#key = task.key;
     this.#listener = listener;
+    const resends = new Resends(
+      (attempt) => port1.postMessage({ type: 'resend', attempt }),
+      (error) => this.#broken(error),
+    );
+    this.#resends = resends;
     port1.on('message', (message: unknown) => {
       if (this.#stopped) return;
+      resends.settle();
       if (isHarnessMessage(message, task.key)) this.#listener?.message(message);
       else this.#broken(forgedError());
     });
     // A report V8 wrote but the host cannot read back: ask for it flatter.
     port1.on('messageerror', () => {
-      if (this.#stopped) return;
-      if (this.#resends >= MAX_RESENDS) return this.#broken(unreadableError());
-      this.#resends++;
-      port1.postMessage({ type: 'resend', attempt: this.#resends });
+      if (!this.#stopped) resends.unreadable();
     });
     this.#track(1);
     this.#settled = this.#piscina
@@ -184,6 +187,7 @@ class ContextTask implements Isolate {
   /** Forgets the listener and closes the port: whatever the code queued on it is dropped, not read. */
   #stop(): void {
     this.#stopped = true;
+    this.#resends?.settle();
     this.#listener = undefined;
     this.#port?.close();
   }

@@ -7,7 +7,7 @@ import type { PermissionProfile } from '../options.js';
 import type { HarnessMessage, HostMessage, ProcessBootData, TaskMessage } from '../protocol.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { permissionFlags } from './permissions.js';
-import { forgedError, isHarnessMessage, isRunReport, malformedError, MAX_RESENDS, unreadableError } from './validate.js';
+import { forgedError, isHarnessMessage, isRunReport, malformedError, Resends, unreadableError } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
 /** A `'process'` isolate may also run under Node's permission model. */
@@ -34,7 +34,10 @@ export class ProcessIsolate implements Isolate {
   readonly #reports: Readable;
   readonly #reader: FrameReader;
   #key: string | undefined;
-  #resends = 0;
+  readonly #resends = new Resends(
+    (attempt) => this.#send({ type: 'resend', attempt }),
+    (error) => this.#broken(error),
+  );
   readonly #memoryLimit: number | undefined;
   readonly #closed: Promise<void>;
   #listener: IsolateListener | undefined;
@@ -85,13 +88,13 @@ export class ProcessIsolate implements Isolate {
           return;
         }
         if (!isRunReport(message)) return this.#broken(forgedError());
+        this.#resends.settle();
         if (message.type === 'output-total') this.#outputBytes = message.bytes;
         else this.#listener?.message({ ...message, key: this.#key });
       },
       unreadable: () => {
-        if (this.#key === undefined || this.#resends >= MAX_RESENDS) return this.#broken(unreadableError());
-        this.#resends++;
-        this.#send({ type: 'resend', attempt: this.#resends as 1 | 2 });
+        if (this.#key === undefined) return this.#broken(unreadableError());
+        this.#resends.unreadable();
       },
       corrupt: (error) => this.#broken(malformedError(error.message)),
     });
@@ -147,6 +150,7 @@ export class ProcessIsolate implements Isolate {
   #kill(): void {
     if (this.#killed) return;
     this.#killed = true;
+    this.#resends.settle();
     clearInterval(this.#watchdog);
     const { pid } = this.#child;
     if (pid === undefined || this.#child.exitCode !== null || this.#child.signalCode !== null) return;

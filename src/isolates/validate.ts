@@ -56,7 +56,41 @@ export function forgedError(): Error {
 }
 
 /** How many times the host asks for a report it could not read before it gives up. */
-export const MAX_RESENDS = 2;
+const MAX_RESENDS = 2;
+
+/** How long a resend may take: the harness answers in milliseconds, and a run with `timeout: Infinity` must still end. */
+const RESEND_WAIT_MS = 5_000;
+
+/**
+ * The host's side of "send that again, flatter" (see `ResendMessage`): at
+ * most {@link MAX_RESENDS} requests, each answered within
+ * {@link RESEND_WAIT_MS}, or the run ends `crashed`. The same at every level.
+ */
+export class Resends {
+  readonly #request: (attempt: 1 | 2) => void;
+  readonly #fail: (error: Error) => void;
+  #count = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(request: (attempt: 1 | 2) => void, fail: (error: Error) => void) {
+    this.#request = request;
+    this.#fail = fail;
+  }
+
+  /** A report could not be read: ask again, or give up. */
+  unreadable(): void {
+    clearTimeout(this.#timer);
+    if (this.#count >= MAX_RESENDS) return this.#fail(unreadableError());
+    this.#count++;
+    this.#timer = setTimeout(() => this.#fail(unreadableError()), RESEND_WAIT_MS).unref();
+    this.#request(this.#count as 1 | 2);
+  }
+
+  /** A report arrived, or the run ended: nothing is awaited any more. */
+  settle(): void {
+    clearTimeout(this.#timer);
+  }
+}
 
 /** The error for a report the host could not read even in its flattest form. */
 export function unreadableError(): Error {

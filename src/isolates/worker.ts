@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { WORKER_HARNESS_FILE } from '../harness-location.js';
 import type { HarnessMessage, HostMessage, TaskMessage, WorkerBootData } from '../protocol.js';
 import { drainPort } from './drain.js';
-import { forgedError, isHarnessMessage, MAX_RESENDS, unreadableError } from './validate.js';
+import { forgedError, isHarnessMessage, Resends } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener, resourceLimits } from './isolate.js';
 
 /**
@@ -22,7 +22,10 @@ export class WorkerIsolate implements Isolate {
   #error: Error | undefined;
   #exited = false;
   #killed = false;
-  #resends = 0;
+  readonly #resends = new Resends(
+    (attempt) => this.#post({ type: 'resend', attempt }),
+    (error) => this.#broken(error),
+  );
 
   constructor(config: IsolateConfig) {
     const { port1, port2 } = new MessageChannel();
@@ -49,8 +52,9 @@ export class WorkerIsolate implements Isolate {
       this.#port.on('message', (message: unknown) => {
         if (this.#killed) return;
         if (!isHarnessMessage(message, this.#key)) return this.#broken(forgedError());
-        if (message.type === 'ready') resolve();
-        else this.#listener?.message(message);
+        if (message.type === 'ready') return resolve();
+        this.#resends.settle();
+        this.#listener?.message(message);
       });
       // A report V8 wrote but the host cannot read back (too deep, a cycle through an Error's cause).
       this.#port.on('messageerror', () => this.#unreadable());
@@ -102,9 +106,7 @@ export class WorkerIsolate implements Isolate {
 
   #unreadable(): void {
     if (this.#killed || this.#key === undefined) return;
-    if (this.#resends >= MAX_RESENDS) return this.#broken(unreadableError());
-    this.#resends++;
-    this.#post({ type: 'resend', attempt: this.#resends as 1 | 2 });
+    this.#resends.unreadable();
   }
 
   /** The channel cannot be trusted any more: stop the worker at once, dropping what it queued, and report it as crashed. */
@@ -119,6 +121,7 @@ export class WorkerIsolate implements Isolate {
   #kill(quiet = true): void {
     if (this.#killed) return;
     this.#killed = true;
+    this.#resends.settle();
     if (quiet) this.#listener = undefined;
     // Closed now: whatever the code queued on the port is freed, not read.
     this.#port.close();
