@@ -18,7 +18,6 @@ import {
   hostileSandboxes,
   ON_LINUX,
   type ResultSummary,
-  runHostScript,
   runInChildHost,
 } from './helpers.js';
 
@@ -142,54 +141,17 @@ describe.each(LEVELS)("%s: Node's internal messages, sent on every channel the c
   }
 });
 
-/** What a child host that timed its first run and sampled its own RSS printed. */
-interface MeasuredOutcome extends ChildHostOutcome {
-  /** Wall time of the hostile run, as the child host measured it. */
-  readonly elapsedMs?: number;
-  /** Peak growth of the child host's RSS during the hostile run, sampled every 20 ms. */
-  readonly peakGrowthMb?: number;
-}
 
-/**
- * Like runInChildHost, but the child host also times the hostile run and
- * samples its own RSS (threads share it) every 20 ms while it runs.
- */
-async function runMeasured(
+
+/** runInChildHost with the hostile run's timeout, more sandbox options, and the host's stdout a pipe if asked. */
+function runMeasured(
   isolation: Isolation,
   code: string,
   timeout: number,
   sandboxOptions: object = {},
   stdoutAPipe = false,
-): Promise<MeasuredOutcome> {
-  const child = await (stdoutAPipe ? runHostScriptOnAPipe : runHostScript)(`
-    const sandbox = createSandbox(${JSON.stringify({ isolation, warm: 0, ...sandboxOptions })});
-    const summarize = (r) => r.ok
-      ? { ok: true, result: r.result, inspected: r.inspected }
-      : { ok: false, error: { type: r.error.type, reason: r.error.reason, exitCode: r.error.exitCode, name: r.error.name, message: r.error.message } };
-    const rss = () => process.memoryUsage().rss;
-    const before = rss();
-    let peak = before;
-    const watch = setInterval(() => { peak = Math.max(peak, rss()) }, 20);
-    const started = Date.now();
-    const first = await sandbox.run(${JSON.stringify(code)}, { timeout: ${timeout} });
-    const elapsedMs = Date.now() - started;
-    clearInterval(watch);
-    peak = Math.max(peak, rss());
-    process.stdout.write('FIRST ' + JSON.stringify(summarize(first)) + '\\n');
-    process.stdout.write('MEASURED ' + JSON.stringify({ elapsedMs, peakGrowthMb: (peak - before) / 1048576 }) + '\\n');
-    const next = await sandbox.run('1 + 1', { timeout: 10_000 });
-    process.stdout.write('NEXT ' + JSON.stringify(summarize(next)) + '\\n');
-    const hold = setInterval(() => {}, 1_000);
-    await sandbox.close();
-    clearInterval(hold);
-    process.exit(0);
-  `);
-  const line = <T>(tag: string): T | undefined => {
-    const found = child.stdout.split('\n').find((l) => l.startsWith(`${tag} `));
-    return found === undefined ? undefined : (JSON.parse(found.slice(tag.length + 1)) as T);
-  };
-  const measured = line<{ elapsedMs: number; peakGrowthMb: number }>('MEASURED');
-  return { ...child, first: line('FIRST'), next: line('NEXT'), ...measured };
+): Promise<ChildHostOutcome> {
+  return runInChildHost(isolation, code, { timeout, sandbox: sandboxOptions, ...(stdoutAPipe ? { runner: runHostScriptOnAPipe } : {}) });
 }
 
 /**
@@ -220,7 +182,7 @@ function runHostScriptOnAPipe(body: string, timeoutMs = 30_000): Promise<HostScr
 const FLOOD_TIMEOUT = 3_000;
 
 /** A flood ended by the timeout (or a crash), in time, with the host's memory bounded. */
-function expectFloodContained(child: MeasuredOutcome, ended: 'timeout' | 'crashed'): void {
+function expectFloodContained(child: ChildHostOutcome, ended: 'timeout' | 'crashed'): void {
   expectHostSurvived(child);
   expect(child.first).toMatchObject({ ok: false, error: { type: ended } });
   if (ended === 'crashed') expect(child.first).toMatchObject(PROTOCOL_CRASH);
@@ -375,8 +337,8 @@ describe("process: the code's writes to stdio never reach the host's stdout", ()
   // parent gives it); `permissions` closes the way.
   const THROUGH_PROC = `try { require('fs').writeFileSync('/proc/' + process.ppid + '/fd/1', 'FORGED\\n'); 'written' } catch (e) { e.code }`;
 
-  let throughProc: Promise<MeasuredOutcome> | undefined;
-  const runThroughProc = (): Promise<MeasuredOutcome> => (throughProc ??= runMeasured('process', THROUGH_PROC, 5_000, {}, true));
+  let throughProc: Promise<ChildHostOutcome> | undefined;
+  const runThroughProc = (): Promise<ChildHostOutcome> => (throughProc ??= runMeasured('process', THROUGH_PROC, 5_000, {}, true));
 
   it.runIf(ON_LINUX)('/proc/<host pid>/fd/1, the host stdout a pipe: the run is ok, the host survives', async () => {
     const child = await runThroughProc();

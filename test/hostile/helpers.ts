@@ -188,26 +188,46 @@ export interface ChildHostOutcome extends HostScriptResult {
   readonly first?: ResultSummary;
   /** The following `1 + 1`, if the host lived to print it. */
   readonly next?: ResultSummary;
+  /** How long the hostile run took, measured in the child host. */
+  readonly elapsedMs?: number;
+  /** The child host's peak RSS growth during the hostile run (threads share it), sampled every 20 ms. */
+  readonly peakGrowthMb?: number;
+}
+
+/** Options of {@link runInChildHost}. */
+export interface ChildHostOptions {
+  readonly memoryLimit?: number;
+  readonly timeout?: number;
+  /** More options of the child host's sandbox. */
+  readonly sandbox?: object;
+  /** How to start the child host (default {@link runHostScript}). */
+  readonly runner?: (body: string) => Promise<HostScriptResult>;
 }
 
 /**
  * Runs `code` on a sandbox of `isolation` inside a child node process (the
- * host), then `1 + 1`, and reports what the host printed and how it ended.
- * For cases that may take the host down.
+ * host), then `1 + 1`, and reports what the host printed, how long the
+ * hostile run took and how far the host's RSS grew meanwhile, and how the
+ * host ended. For cases that may take the host down.
  */
-export async function runInChildHost(
-  isolation: Isolation,
-  code: string,
-  options: { memoryLimit?: number; timeout?: number } = {},
-): Promise<ChildHostOutcome> {
-  const sandboxOptions = { isolation, warm: 0, ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }) };
-  const child = await runHostScript(`
+export async function runInChildHost(isolation: Isolation, code: string, options: ChildHostOptions = {}): Promise<ChildHostOutcome> {
+  const sandboxOptions = { isolation, warm: 0, ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }), ...options.sandbox };
+  const child = await (options.runner ?? runHostScript)(`
     const sandbox = createSandbox(${JSON.stringify(sandboxOptions)});
     const summarize = (r) => r.ok
       ? { ok: true, result: r.result, inspected: r.inspected }
       : { ok: false, error: { type: r.error.type, reason: r.error.reason, exitCode: r.error.exitCode, name: r.error.name, message: r.error.message } };
+    const rss = () => process.memoryUsage().rss;
+    const before = rss();
+    let peak = before;
+    const watch = setInterval(() => { peak = Math.max(peak, rss()) }, 20);
+    const started = Date.now();
     const first = await sandbox.run(${JSON.stringify(code)}, { timeout: ${options.timeout ?? 5_000} });
+    const elapsedMs = Date.now() - started;
+    clearInterval(watch);
+    peak = Math.max(peak, rss());
     process.stdout.write('FIRST ' + JSON.stringify(summarize(first)) + '\\n');
+    process.stdout.write('MEASURED ' + JSON.stringify({ elapsedMs, peakGrowthMb: (peak - before) / 1048576 }) + '\\n');
     const next = await sandbox.run('1 + 1', { timeout: 10_000 });
     process.stdout.write('NEXT ' + JSON.stringify(summarize(next)) + '\\n');
     // Held open: close() alone may leave nothing to keep this host alive.
@@ -216,11 +236,12 @@ export async function runInChildHost(
     clearInterval(hold);
     process.exit(0);
   `);
-  const line = (tag: string): ResultSummary | undefined => {
+  const line = <T>(tag: string): T | undefined => {
     const found = child.stdout.split('\n').find((l) => l.startsWith(`${tag} `));
-    return found === undefined ? undefined : (JSON.parse(found.slice(tag.length + 1)) as ResultSummary);
+    return found === undefined ? undefined : (JSON.parse(found.slice(tag.length + 1)) as T);
   };
-  return { ...child, first: line('FIRST'), next: line('NEXT') };
+  const measured = line<{ elapsedMs: number; peakGrowthMb: number }>('MEASURED');
+  return { ...child, first: line('FIRST'), next: line('NEXT'), ...measured };
 }
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same inputs on every machine. */
