@@ -1,4 +1,5 @@
-import { inspect, types } from 'node:util';
+import { types } from 'node:util';
+import { describe, property } from './safe.js';
 
 /**
  * Nesting a host can always read back: V8's deserializer recurses per level,
@@ -73,20 +74,4 @@ export function toCloneable(value: unknown, maxDepth = Infinity): unknown {
   const root = copy(value, 0);
   for (let fill = work.pop(); fill !== undefined; fill = work.pop()) fill();
   return root;
-}
-
-function property(input: object, key: string): unknown {
-  try {
-    return (input as Record<string, unknown>)[key];
-  } catch (error) {
-    return `[getter threw: ${describe(error)}]`;
-  }
-}
-
-function describe(input: unknown, depth?: number): string {
-  try {
-    return depth === undefined ? inspect(input) : inspect(input, { depth, breakLength: Infinity });
-  } catch {
-    return '[uninspectable]';
-  }
 }

@@ -11,7 +11,6 @@ import type * as Vm from 'node:vm';
 import { MessagePort, type Worker, workerData } from 'node:worker_threads';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, HostMessage, RunReport } from '../protocol.js';
 import type { SandboxContext } from './context.js';
-import { TaskRun } from './evaluate.js';
 import { recordIntegrity, type Watched } from './integrity.js';
 import { createRuntime } from './runtime.js';
 import { closeParentPort, sealThread } from './seal.js';
@@ -54,22 +53,13 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
   next = undefined;
   const { key } = task;
   const send = (report: RunReport): void => Reflect.apply(postMessage, port, [{ ...report, key } satisfies HarnessMessage]);
-  const run = new TaskRun(task, {
-    context: sandbox.context,
-    sink: runtime.sink,
-    send,
-    outputTotal: new Float64Array(outputTotal),
-    reportOutputTotal: false,
-    importModule: runtime.importModule,
-    cleanStack: runtime.cleanStack,
-  });
-  runtime.setActive(run);
+  const { run, finished } = runtime.runTask(task, { context: sandbox.context, send, outputTotal: new Float64Array(outputTotal), reportOutputTotal: false });
   port.on('message', (message: HostMessage) => {
     if (message.type === 'resend') run.resend(message);
   });
   let clean = true;
   try {
-    await run.run();
+    await finished;
     // The host may still ask for the report again; it closes the port when it has it.
     await new Promise<void>((resolve) => port.once('close', resolve));
   } finally {

@@ -1,10 +1,11 @@
 import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { inspect, types } from 'node:util';
+import { types } from 'node:util';
 import * as vm from 'node:vm';
 import type { EvalTimings, ResendMessage, RunReport, SourceUnit, TaskMessage } from '../protocol.js';
 import { MAX_READABLE_DEPTH, toCloneable } from './clone.js';
 import type { OutputSink } from './output.js';
+import { safeInspect } from './safe.js';
 import { stackSources, type StackSources } from './stack.js';
 import { describeThrown } from './thrown.js';
 
@@ -173,13 +174,5 @@ export class TaskRun {
     // A promise as the final value is awaited, whichever realm made it.
     if (types.isPromise(value)) value = await value;
     return { value };
-  }
-}
-
-function safeInspect(value: unknown): string {
-  try {
-    return inspect(value);
-  } catch (error) {
-    return `[uninspectable: ${error instanceof Error ? error.message : String(error)}]`;
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { HostMessage, ProcessBootData } from '../protocol.js';
 import { KEY_BYTES } from '../protocol.js';
-import { TaskRun } from './evaluate.js';
+import type { TaskRun } from './evaluate.js';
 import { createFrameSplitter, createFrameWriter } from './frames.js';
 import { createRuntime } from './runtime.js';
 
@@ -42,20 +42,17 @@ input.on(
       return;
     }
     if (run !== undefined) return;
-    // A value that never settles leaves nothing to keep us alive: wait for the host's kill.
-    setInterval(() => {}, 2 ** 31 - 1);
     const key = fromHex(request.key);
-    run = new TaskRun(request, {
+    const started = runtime.runTask(request, {
       context,
-      sink: runtime.sink,
+      // The key goes in the frame header only, never into the report.
       send: (report) => write(report, key),
       outputTotal: undefined,
       reportOutputTotal: true,
-      importModule: runtime.importModule,
-      cleanStack: runtime.cleanStack,
+      keepAlive: true,
     });
-    runtime.setActive(run);
-    void run.run();
+    run = started.run;
+    void started.finished;
   }),
 );
 void runtime.warmUp(sandbox).then(() => write({ type: 'ready' }, bootKey));

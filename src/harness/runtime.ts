@@ -1,11 +1,33 @@
 import { constants as osConstants } from 'node:os';
 import { captureProcessStreams, createCapturedConsole } from './console.js';
 import { createDynamicImport, createSandboxContext, type SandboxContext } from './context.js';
-import type { TaskMessage } from '../protocol.js';
+import type * as vm from 'node:vm';
+import type { RunReport, TaskMessage } from '../protocol.js';
 import { TaskRun } from './evaluate.js';
 import { OutputSink } from './output.js';
 import { StackFormatter, type StackSources } from './stack.js';
 import { describeThrown } from './thrown.js';
+
+/** Where a task runs and how its reports reach the host: what differs between isolate entries. */
+export interface TaskIo {
+  readonly context: vm.Context;
+  /**
+   * Posts a report to the host, stamped with the run's key by the entry (in
+   * the message on a port, in the frame header on a pipe): the key lives in
+   * the entry's closures only.
+   */
+  readonly send: (report: RunReport) => void;
+  /** Shared cell for the total bytes printed, when the host reads one. */
+  readonly outputTotal: Float64Array | undefined;
+  /** Without a shared cell, the total is sent as `output-total` messages instead. */
+  readonly reportOutputTotal: boolean;
+  /**
+   * A single-use isolate: a value that never settles would leave it with
+   * nothing to do, and it would exit by itself (code 0). Stay alive until the
+   * host kills it.
+   */
+  readonly keepAlive?: boolean;
+}
 
 /** What every isolate entry sets up once, whatever runs its tasks. */
 export interface HarnessRuntime {
@@ -26,6 +48,11 @@ export interface HarnessRuntime {
   newContext(): SandboxContext;
   /** The task that asynchronous errors (uncaught exceptions, unhandled rejections) belong to. */
   setActive(run: TaskRun | undefined): void;
+  /**
+   * Starts `task` in `io.context` as the active task (see {@link setActive}).
+   * `finished` resolves once its result or exception has been sent.
+   */
+  runTask(task: TaskMessage, io: TaskIo): { readonly run: TaskRun; readonly finished: Promise<void> };
   /**
    * Runs a throwaway task through the whole hot path (compile, evaluate,
    * capture, inspect, report) in `context`. A fresh isolate runs everything
@@ -79,11 +106,23 @@ export function createRuntime(options: {
     setActive: (run) => {
       active = run;
     },
+    runTask: (task, { context, send, outputTotal, reportOutputTotal, keepAlive = false }) => {
+      if (keepAlive) setInterval(() => {}, 2 ** 31 - 1);
+      const run = new TaskRun(task, { context, sink, send, outputTotal, reportOutputTotal, importModule: runtime.importModule, cleanStack: stacks.clean });
+      active = run;
+      return { run, finished: run.run() };
+    },
     warmUp: async ({ context }) => {
       const unit = { code: 'console.log("warm", { up: [1] }); [new Date(0), new Map([[1, "x"]])]', filename: '<warmup>', async: false };
       const warmTask: TaskMessage = { type: 'run', key: '', setup: [unit], main: unit, maxOutput: 100 };
       const discard = (): void => {};
-      await new TaskRun(warmTask, { context, sink, send: discard, outputTotal: undefined, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: stacks.clean }).run();
+      const { run, finished } = runtime.runTask(warmTask, { context, send: discard, outputTotal: undefined, reportOutputTotal: false });
+      try {
+        await finished;
+      } finally {
+        // Until a real task starts, an asynchronous error still ends the isolate (see route).
+        if (active === run) active = undefined;
+      }
       describeThrown(new Error('warm'), (stack) => stacks.fix(stack, { userFiles: ['<warmup>'], columns: new Map() }));
     },
   };

@@ -1,4 +1,5 @@
-import { inspect, types } from 'node:util';
+import { types } from 'node:util';
+import { read, safeInspect } from './safe.js';
 
 /** What the host reports of a thrown value: the fields of an `exception` RunError. */
 export interface ThrownDescription {
@@ -28,22 +29,6 @@ export function cleanStack(stack: string, userFiles: readonly string[], ownMarke
     if (end === -1) end = lines.length;
   }
   return lines.slice(0, end).join('\n').trimEnd();
-}
-
-function read(value: object, key: string): unknown {
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
-function safeInspect(value: unknown): string {
-  try {
-    return inspect(value);
-  } catch (error) {
-    return `[uninspectable: ${String(read(error as object, 'message'))}]`;
-  }
 }
 
 /** Whether a thrown value is an Error of any realm (or looks exactly like one). */

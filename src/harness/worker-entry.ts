@@ -5,7 +5,7 @@
  */
 import { MessagePort, workerData } from 'node:worker_threads';
 import type { HarnessMessage, HostMessage, RunReport, WorkerBootData } from '../protocol.js';
-import { TaskRun } from './evaluate.js';
+import type { TaskRun } from './evaluate.js';
 import { createRuntime } from './runtime.js';
 import { sealThread } from './seal.js';
 
@@ -31,13 +31,10 @@ port.on('message', (message: HostMessage) => {
     return;
   }
   if (run !== undefined) return;
-  // A value that never settles leaves the worker with nothing to do: it would
-  // exit by itself (code 0). Stay alive until the host kills us.
-  setInterval(() => {}, 2 ** 31 - 1);
   const { key } = message;
   const report = (body: RunReport): void => send({ ...body, key });
-  run = new TaskRun(message, { context, sink: runtime.sink, send: report, outputTotal: total, reportOutputTotal: false, importModule: runtime.importModule, cleanStack: runtime.cleanStack });
-  runtime.setActive(run);
-  void run.run();
+  const started = runtime.runTask(message, { context, send: report, outputTotal: total, reportOutputTotal: false, keepAlive: true });
+  run = started.run;
+  void started.finished;
 });
 void runtime.warmUp(sandbox).then(() => send({ type: 'ready' }));
