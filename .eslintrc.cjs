@@ -24,5 +24,65 @@ module.exports = {
     'import/no-cycle': 'error',
     'no-constant-condition': ['error', { checkLoops: false }],
   },
+  overrides: [
+    {
+      // The harness runs inside the isolate, next to the code: it may import
+      // only itself and the pure modules it shares with the host (the
+      // messages both sides exchange, the UTF-8 helpers). Host modules would
+      // pull the host's state and dependencies into every isolate.
+      files: ['src/harness/**/*.ts'],
+      rules: {
+        'no-restricted-imports': ['error', {
+          patterns: [{
+            regex: '^\\.\\./(?!(protocol|utf8)\\.js$)',
+            message: 'The harness imports only src/harness/, src/protocol.ts and src/utf8.ts: not the host.',
+          }, {
+            regex: '^repl-sandbox(/|$)',
+            message: 'The harness does not import the package it is part of: that is the host.',
+          }],
+        }],
+      },
+    },
+    {
+      // The command line and the MCP server are clients of the public API.
+      // cli.ts may also load the MCP server, the package's other public entry.
+      files: ['src/cli.ts', 'src/mcp.ts'],
+      rules: {
+        'no-restricted-imports': ['error', {
+          patterns: [{
+            regex: '^\\.\\.?/(?!(index|mcp)\\.js$)',
+            message: 'cli.ts and mcp.ts import only the public API: ./index.js (and ./mcp.js).',
+          }],
+        }],
+      },
+    },
+    {
+      // tools.ts too, except for the internal modules it imports today
+      // (./format.js, ./options.js, ./result.js, ./sandbox.js): to go once it
+      // takes them from ./index.js.
+      files: ['src/tools.ts'],
+      rules: {
+        'no-restricted-imports': ['error', {
+          patterns: [{
+            regex: '^\\.\\.?/(?!(index|format|options|result|sandbox)\\.js$)',
+            message: 'tools.ts imports only the public API: ./index.js.',
+          }],
+        }],
+      },
+    },
+    {
+      // Tests exercise the library; what a test shares with a benchmark lives
+      // in test/ (bench/ may import it).
+      files: ['test/**/*.ts'],
+      rules: {
+        'no-restricted-imports': ['error', {
+          patterns: [{
+            regex: '(^|/)bench(/|$)',
+            message: 'Tests do not import bench/: move what both need into test/.',
+          }],
+        }],
+      },
+    },
+  ],
   ignorePatterns: ['dist/', 'node_modules/', 'scripts/', '.eslintrc.cjs'],
 };

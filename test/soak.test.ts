@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createSandbox } from 'repl-sandbox';
-import { KINDS, kindOf, runSoak } from '../bench/soak.js';
+import { KINDS, kindOf, runSoak } from './soak-engine.js';
 import { LEVELS } from './helpers.js';
 import { runHostScript } from './hostile/helpers.js';
 
