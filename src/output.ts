@@ -1,7 +1,7 @@
 import { truncateUtf8, utf8Length } from './utf8.js';
 
 /**
- * Bytes as the seed module prints them: `<1024` → `NB`, `<1 MiB` → one-decimal
+ * Bytes as the truncation note prints them: `<1024` → `NB`, `<1 MiB` → one-decimal
  * `KB`, else one-decimal `MB`.
  *
  * @example formatBytes(50_000) // '48.8KB'
@@ -12,7 +12,7 @@ export function formatBytes(bytes: number): string {
   return `${(Math.round((bytes / (1024 * 1024)) * 10) / 10).toFixed(1)}MB`;
 }
 
-/** The note appended to truncated output, exactly as the seed writes it. */
+/** The note appended to truncated output (its format is documented in the README). */
 export function truncationNote(maxBytes: number, totalBytes: number): string {
   return `\n...(truncated, showing first ${formatBytes(maxBytes)} of ${formatBytes(totalBytes)})`;
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LEVELS } from './helpers.js';
 
 const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
@@ -22,7 +23,7 @@ describe('the host process exits by itself', () => {
     expect(child.ms).toBeLessThan(10_000);
   });
 
-  it.each(['worker', 'context', 'process'])('with idle warm spares and without close() (%s)', (isolation) => {
+  it.each(LEVELS)('with idle warm spares and without close() (%s)', (isolation) => {
     const child = script(
       `const s = createSandbox({ isolation: '${isolation}', warm: 2 }); await s.warmup(); const r = await s.run('6 * 7'); console.log(r.result);`,
     );

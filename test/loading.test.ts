@@ -10,7 +10,7 @@ import { runHostScript } from './hostile/helpers.js';
 const LOADED = `
   const { createRequire } = await import('node:module');
   const cache = createRequire(import.meta.url).cache;
-  const loaded = () => ['piscina', 'sucrase', 'acorn', 'acorn-walk'].filter((name) =>
+  const loaded = () => ['piscina', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk'].filter((name) =>
     Object.keys(cache).some((file) => file.includes('/node_modules/' + name + '/')));
 `;
 
@@ -38,8 +38,8 @@ describe('loading', () => {
       imported: [],
       plain: [2, []],
       awaited: [2, ['acorn', 'acorn-walk']],
-      typescript: [3, ['sucrase', 'acorn', 'acorn-walk']],
-      context: [4, ['piscina', 'sucrase', 'acorn', 'acorn-walk']],
+      typescript: [3, ['sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']],
+      context: [4, ['piscina', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']],
     });
   });
 
@@ -50,6 +50,6 @@ describe('loading', () => {
       const report = loaded();
       await sandbox.close();
     `);
-    expect(report).toEqual(['sucrase', 'acorn', 'acorn-walk']);
+    expect(report).toEqual(['sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']);
   });
 });

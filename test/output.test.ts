@@ -45,7 +45,7 @@ describe.each(LEVELS)('%s: output capture', (isolation) => {
     expect(output).toMatch(/^Trace: here\n {4}at f \(<sandbox>:1:24\)\n {4}at <sandbox>:2:1\n$/);
   });
 
-  it('keeps the first maxOutput bytes and appends the seed note', async () => {
+  it('keeps the first maxOutput bytes and appends the truncation note', async () => {
     const { output } = expectOk(await sandbox.run('process.stdout.write("x".repeat(100_000))'));
     expect(output).toBe(`${'x'.repeat(50_000)}\n...(truncated, showing first 48.8KB of 97.7KB)`);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SandboxOverloadedError } from 'repl-sandbox';
 import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
-/** Code that finishes when the host says so: it polls a file-free flag through setTimeout. */
+/** Code whose value is `ms`, given after `ms` milliseconds (a timer in the isolate). */
 const waitMs = (ms: number): string => `new Promise((resolve) => setTimeout(() => resolve(${ms}), ${ms}))`;
 
 describe.each(LEVELS)('%s: queue and concurrency', (isolation) => {
@@ -11,7 +11,7 @@ describe.each(LEVELS)('%s: queue and concurrency', (isolation) => {
     await sandbox.warmup();
     const order: number[] = [];
     const runs = [0, 1, 2, 3, 4].map((i) => sandbox.run(waitMs(150)).then((r) => (order.push(i), r)));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // run() counts a call as running or queued before it returns.
     expect(sandbox.stats).toMatchObject({ running: 2, queued: 3 });
     const results = await Promise.all(runs);
     results.forEach((r) => expectOk(r));

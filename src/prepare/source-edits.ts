@@ -28,7 +28,7 @@ export interface EditSegment {
 
 /**
  * Insertions and replacements at offsets of one source text, applied in one
- * pass by {@link SourceEdits.toString}. Offsets always refer to the original
+ * pass by {@link SourceEdits.apply}. Offsets always refer to the original
  * text, so edits can be recorded in any order while walking its AST.
  *
  * At one offset the output is: appended texts (earliest first), prepended
@@ -69,11 +69,6 @@ export class SourceEdits {
   blank(start: number, end: number): void {
     const text = this.#source.slice(start, end).replace(/[^\r\n\u2028\u2029]/g, ' ');
     this.#edits.push({ pos: start, kind: 2, seq: this.#edits.length, end, text, sameLength: true });
-  }
-
-  /** The edited text. */
-  toString(): string {
-    return this.apply().text;
   }
 
   /** The edited text, and the segments it is made of, in order (for mapping positions back). */

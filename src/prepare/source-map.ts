@@ -1,26 +1,9 @@
+import type * as SourcemapCodec from '@jridgewell/sourcemap-codec';
+import { lazyRequire } from '../lazy-require.js';
 import type { ColumnMap } from '../protocol.js';
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DIGIT = new Map([...BASE64].map((char, index) => [char, index]));
-
-/** The numbers of one source-map segment (Base64 VLQ). */
-function decodeSegment(segment: string): number[] {
-  const values: number[] = [];
-  let value = 0;
-  let shift = 0;
-  for (const char of segment) {
-    const digit = DIGIT.get(char) ?? 0;
-    value += (digit & 31) * 2 ** shift;
-    if (digit & 32) {
-      shift += 5;
-      continue;
-    }
-    values.push(value % 2 === 1 ? -(value - 1) / 2 : value / 2);
-    value = 0;
-    shift = 0;
-  }
-  return values;
-}
+// Loaded with sucrase, on the first TypeScript program (sucrase itself depends on it).
+const codec = lazyRequire<typeof SourcemapCodec>('@jridgewell/sourcemap-codec');
 
 /**
  * A {@link ColumnMap} from the `mappings` of a source map whose generated code
@@ -30,18 +13,12 @@ function decodeSegment(segment: string): number[] {
  */
 export function columnMapFromMappings(mappings: string): ColumnMap {
   const map: Array<[number, number, number, 1]> = [];
-  let sourceLine = 0;
-  let sourceColumn = 0;
-  mappings.split(';').forEach((line, index) => {
-    let column = 0;
+  codec().decode(mappings).forEach((line, index) => {
     let moved = false;
-    for (const segment of line.split(',')) {
-      if (segment === '') continue;
-      const [columnDelta = 0, , lineDelta, columnDeltaInSource] = decodeSegment(segment);
-      column += columnDelta;
-      if (lineDelta === undefined || columnDeltaInSource === undefined) continue;
-      sourceLine += lineDelta;
-      sourceColumn += columnDeltaInSource;
+    // Decoded segments hold absolute positions: [column, source, sourceLine, sourceColumn, name?].
+    for (const segment of line) {
+      if (segment.length === 1) continue;
+      const [column, , sourceLine, sourceColumn] = segment;
       if (sourceLine !== index) continue;
       if (!moved && column === sourceColumn) continue;
       moved = true;
