@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Isolate, IsolateExit } from './isolates/isolate.js';
+import type { IsolateExit, Lease } from './isolates/isolate.js';
 import type { SandboxLogger } from './logger.js';
 import type { ResolvedRunOptions } from './options.js';
 import { OutputBuffer } from './output.js';
 import type { EvalTimings, HarnessMessage, TaskMessage } from './protocol.js';
-import type { RunError, RunResult, RunTimings } from './result.js';
+import { ABORTED_MESSAGE, abortedError, crashedError, type RunError, type RunResult, type RunTimings, timeoutError } from './result.js';
 
 /** The longest delay `setTimeout` honours; a longer timeout means "never" in practice (24.8 days). */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -21,12 +21,12 @@ export interface ExecutionContext {
 }
 
 /**
- * One run's lifecycle on one isolate: hand over the task, collect output,
+ * One run's lifecycle on one lease: hand over the task, collect output,
  * enforce the timeout and the abort signal, turn whatever happens into a
- * `RunResult`, and kill the isolate once the caller has it.
+ * `RunResult`, and release the lease once the caller has it.
  */
 export class Execution {
-  readonly #isolate: Isolate;
+  readonly #lease: Lease;
   readonly #context: ExecutionContext;
   readonly #output: OutputBuffer;
   readonly #resolve: (result: RunResult) => void;
@@ -37,8 +37,8 @@ export class Execution {
   #stopping = false;
   #onAbort: (() => void) | undefined;
 
-  constructor(isolate: Isolate, context: ExecutionContext) {
-    this.#isolate = isolate;
+  constructor(lease: Lease, context: ExecutionContext) {
+    this.#lease = lease;
     this.#context = context;
     let resolve!: (result: RunResult) => void;
     this.result = new Promise<RunResult>((r) => (resolve = r));
@@ -65,15 +65,15 @@ export class Execution {
     }
     // 122 random bits: what the code would have to guess to speak on the harness's channel.
     const key = randomUUID().replaceAll('-', '');
-    this.#isolate.start({ ...task, key }, {
+    this.#lease.start({ ...task, key }, {
       message: (message) => this.#receive(message),
       exit: (exit) => this.#exited(exit),
     });
   }
 
   /** Terminates the run: it resolves `aborted` with the output so far. */
-  abort(reason: unknown, message = 'The run was aborted'): void {
-    this.#stop({ type: 'aborted', message, ...(reason === undefined ? {} : { reason }) });
+  abort(reason: unknown, message = ABORTED_MESSAGE): void {
+    this.#stop(abortedError(reason, message));
   }
 
   #receive(message: HarnessMessage): void {
@@ -106,22 +106,13 @@ export class Execution {
 
   #timedOut(): void {
     const { timeout } = this.#context.options;
-    this.#context.logger.warn({ isolate: this.#isolate.id, timeout }, 'run timed out; terminating its isolate');
-    this.#stop({ type: 'timeout', message: `Timed out after ${timeout} ms`, timeout });
+    this.#context.logger.warn({ isolate: this.#lease.id, timeout }, 'run timed out; terminating its isolate');
+    this.#stop(timeoutError(timeout));
   }
 
   #exited(exit: IsolateExit): void {
-    let error: RunError;
-    if (exit.outOfMemory) {
-      error = { type: 'crashed', reason: 'out-of-memory', message: 'The isolate ran out of memory', ...code(exit) };
-    } else if (exit.error !== undefined) {
-      error = { type: 'crashed', reason: 'error', message: exit.error.message, ...code(exit) };
-    } else if (exit.signal !== undefined) {
-      error = { type: 'crashed', reason: 'exit', message: `The isolate was killed by ${exit.signal}`, ...code(exit) };
-    } else {
-      error = { type: 'crashed', reason: 'exit', message: `The isolate exited with code ${exit.exitCode ?? '?'}`, ...code(exit) };
-    }
-    if (!this.#finished) this.#context.logger.warn({ isolate: this.#isolate.id, ...error }, 'isolate crashed');
+    const error = crashedError(exit);
+    if (!this.#finished) this.#context.logger.warn({ isolate: this.#lease.id, ...error }, 'isolate crashed');
     this.#stop(error);
   }
 
@@ -130,7 +121,7 @@ export class Execution {
     if (this.#finished || this.#stopping) return;
     this.#stopping = true;
     clearTimeout(this.#timer);
-    void this.#isolate.terminate().then((pending) => {
+    void this.#lease.terminate().then((pending) => {
       // Output (or even the result) may still have been in flight: it wins over the stop.
       for (const message of pending) this.#receive(message);
       if (!this.#finished) this.#finish({ ok: false, output: '', error, durationMs: 0, timings: this.#timings() }, undefined);
@@ -146,15 +137,11 @@ export class Execution {
     this.#finished = true;
     clearTimeout(this.#timer);
     if (this.#onAbort !== undefined) this.#context.options.signal?.removeEventListener('abort', this.#onAbort);
-    const output = this.#output.finish(this.#isolate.outputBytes());
+    const output = this.#output.finish(this.#lease.outputBytes());
     const durationMs = performance.now() - this.#context.calledAt;
     const timings = evalTimings === undefined ? result.timings : { ...result.timings, ...evalTimings };
     this.#resolve({ ...result, output, durationMs, timings });
     // The caller has its result first; tearing the isolate down comes after.
-    setImmediate(() => this.#isolate.release());
+    setImmediate(() => this.#lease.release());
   }
-}
-
-function code(exit: IsolateExit): { exitCode?: number } {
-  return exit.exitCode === undefined ? {} : { exitCode: exit.exitCode };
 }

@@ -1,3 +1,7 @@
+import { performance } from 'node:perf_hooks';
+import type { IsolateExit } from './isolates/isolate.js';
+import type { PreparationFailure } from './prepare/task.js';
+
 /** Where one run's time went, in milliseconds. */
 export interface RunTimings {
   /** Waiting in the sandbox's queue for a concurrency slot. */
@@ -68,3 +72,52 @@ export type RunError =
 
 /** The outcome of one evaluation: a value, never a rejection, whatever the code did. */
 export type RunResult = RunSuccess | RunFailure;
+
+/** `error.message` of a run ended by its `signal`. */
+export const ABORTED_MESSAGE = 'The run was aborted';
+/** `error.message` of a run ended by `close()`; also what a closed pool rejects its waiters with. */
+export const CLOSED_MESSAGE = 'The sandbox was closed';
+/** Starts `error.message` of a run whose isolate could not boot; the boot error's message follows. */
+export const BOOT_FAILED_MESSAGE = 'The isolate failed to start';
+
+/** The run was ended by its signal (`message` {@link ABORTED_MESSAGE}) or by `close()` ({@link CLOSED_MESSAGE}). */
+export function abortedError(reason: unknown, message = ABORTED_MESSAGE): RunError {
+  return { type: 'aborted', message, ...(reason === undefined ? {} : { reason }) };
+}
+
+/** The run outlived its `timeout`. */
+export function timeoutError(timeout: number): RunError {
+  return { type: 'timeout', message: `Timed out after ${timeout} ms`, timeout };
+}
+
+/** The isolate ended before it reported a result. */
+export function crashedError(exit: IsolateExit): RunError {
+  const code = exit.exitCode === undefined ? {} : { exitCode: exit.exitCode };
+  if (exit.outOfMemory) return { type: 'crashed', reason: 'out-of-memory', message: 'The isolate ran out of memory', ...code };
+  if (exit.error !== undefined) return { type: 'crashed', reason: 'error', message: exit.error.message, ...code };
+  if (exit.signal !== undefined) return { type: 'crashed', reason: 'exit', message: `The isolate was killed by ${exit.signal}`, ...code };
+  return { type: 'crashed', reason: 'exit', message: `The isolate exited with code ${exit.exitCode ?? '?'}`, ...code };
+}
+
+/** The isolate for the run failed to boot. */
+export function bootFailedError(error: Error): RunError {
+  return { type: 'crashed', reason: 'error', message: `${BOOT_FAILED_MESSAGE}: ${error.message}` };
+}
+
+/** A source the host could not prepare, reported as the exception V8 would have thrown, with the same where-line-caret stack. */
+export function sourceError({ source: cause, phase, filename }: PreparationFailure): RunError {
+  const headline = `${cause.name}: ${cause.message}`;
+  const stack =
+    cause.line !== undefined && cause.sourceLine !== undefined
+      ? `${filename}:${cause.line}\n${cause.sourceLine}\n${' '.repeat(Math.max(0, (cause.column ?? 1) - 1))}^\n\n${headline}`
+      : headline;
+  return { type: 'exception', phase, name: cause.name, message: cause.message, stack, value: cause };
+}
+
+/**
+ * A failure decided on the host, before any output: `durationMs` runs from
+ * `calledAt` (`performance.now()` when `run()` was called) to now.
+ */
+export function hostFailure(error: RunError, calledAt: number, queuedMs: number): RunFailure {
+  return { ok: false, output: '', error, durationMs: performance.now() - calledAt, timings: { queuedMs } };
+}

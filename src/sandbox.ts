@@ -5,6 +5,7 @@ import { Execution } from './execution.js';
 import { ContextPool } from './isolates/context.js';
 import type { IsolateProvider } from './isolates/isolate.js';
 import { ProcessIsolate } from './isolates/process.js';
+import { WarmPool } from './isolates/warm-pool.js';
 import { WorkerIsolate } from './isolates/worker.js';
 import { type SandboxLogger, sandboxLogger } from './logger.js';
 import {
@@ -16,10 +17,10 @@ import {
   type RunOptions,
   type SandboxOptions,
 } from './options.js';
-import { WarmPool } from './pool.js';
-import { prepareSource, SourceError, warmPreparation } from './prepare/index.js';
-import type { SourceUnit, TaskMessage } from './protocol.js';
-import type { RunFailure, RunResult } from './result.js';
+import { warmPreparation } from './prepare/index.js';
+import { prepareTask } from './prepare/task.js';
+import type { TaskMessage } from './protocol.js';
+import { abortedError, bootFailedError, CLOSED_MESSAGE, hostFailure, type RunResult, sourceError } from './result.js';
 
 /** Counts of a sandbox's work, read at one instant. */
 export interface SandboxStats {
@@ -88,23 +89,21 @@ export class Sandbox {
     checkCode(code);
     const resolved = resolveRunOptions(options, this.#options.runDefaults);
     if (this.#closed) throw new SandboxClosedError();
-    let task: Omit<TaskMessage, 'key'>;
-    try {
-      task = buildTask(code, resolved);
-    } catch (error) {
-      if (!(error instanceof PreparationFailure)) throw error;
+    const prepared = prepareTask(code, resolved);
+    if ('failure' in prepared) {
       this.#completed++;
-      return sourceFailure(error, calledAt);
+      return hostFailure(sourceError(prepared.failure), calledAt, 0);
     }
+    const { task } = prepared;
     if (resolved.signal?.aborted === true) {
       this.#completed++;
-      return aborted(resolved.signal.reason, calledAt, 0);
+      return hostFailure(abortedError(resolved.signal.reason), calledAt, 0);
     }
     if (this.#running >= this.#options.concurrency && this.#queue.length >= this.#options.maxQueue) {
       this.#logger.warn({ maxQueue: this.#options.maxQueue }, 'queue full; run rejected');
       throw new SandboxOverloadedError(this.#options.maxQueue);
     }
-    this.#pool.prime();
+    this.#pool.prime?.();
     this.#holdProcess();
     return new Promise<RunResult>((resolve) => {
       const job: Job = { task, options: resolved, calledAt, resolve };
@@ -149,14 +148,13 @@ export class Sandbox {
     // an \`await sandbox.close()\` at the end of a script settles.
     this.#closing = true;
     this.#holdProcess();
-    const message = 'The sandbox was closed';
     for (const job of this.#queue.splice(0)) {
       job.dequeueOnAbort?.();
       this.#completed++;
-      job.resolve(aborted(undefined, job.calledAt, performance.now() - job.calledAt, message));
+      job.resolve(hostFailure(abortedError(undefined, CLOSED_MESSAGE), job.calledAt, performance.now() - job.calledAt));
     }
     const results = [...this.#executions].map((execution) => {
-      execution.abort(undefined, message);
+      execution.abort(undefined, CLOSED_MESSAGE);
       return execution.result;
     });
     try {
@@ -179,7 +177,7 @@ export class Sandbox {
         const index = this.#queue.indexOf(job);
         if (index !== -1) this.#queue.splice(index, 1);
         this.#completed++;
-        job.resolve(aborted(signal.reason, job.calledAt, performance.now() - job.calledAt));
+        job.resolve(hostFailure(abortedError(signal.reason), job.calledAt, performance.now() - job.calledAt));
         this.#next();
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -203,16 +201,16 @@ export class Sandbox {
       job.resolve(result);
       this.#next();
     };
-    const onAbortWhileBooting = (): void => settle(aborted(signal?.reason, job.calledAt, queuedMs));
+    const onAbortWhileBooting = (): void => settle(hostFailure(abortedError(signal?.reason), job.calledAt, queuedMs));
     signal?.addEventListener('abort', onAbortWhileBooting, { once: true });
     this.#pool.acquire().then(
-      ({ isolate, bootWaitMs }) => {
+      ({ lease, bootWaitMs, giveBack }) => {
         if (settled) {
-          this.#pool.restore(isolate);
+          giveBack?.();
           return;
         }
         signal?.removeEventListener('abort', onAbortWhileBooting);
-        const execution = new Execution(isolate, {
+        const execution = new Execution(lease, {
           options: job.options,
           calledAt: job.calledAt,
           queuedMs,
@@ -224,15 +222,11 @@ export class Sandbox {
         void execution.result.then((result) => {
           this.#executions.delete(execution);
           settle(result);
-          this.#pool.settled();
+          this.#pool.settled?.();
         });
       },
       (error: Error) => {
-        if (this.#closed) {
-          settle(aborted(undefined, job.calledAt, queuedMs, 'The sandbox was closed'));
-          return;
-        }
-        settle(bootFailure(error, job.calledAt, queuedMs));
+        settle(hostFailure(this.#closed ? abortedError(undefined, CLOSED_MESSAGE) : bootFailedError(error), job.calledAt, queuedMs));
       },
     );
   }
@@ -275,76 +269,6 @@ function createProvider(options: ResolvedSandboxOptions, logger: SandboxLogger):
     maxBooting: availableParallelism() + 1,
     logger,
   });
-}
-
-/** A source that could not be prepared, with the phase it belongs to. */
-class PreparationFailure extends Error {
-  readonly phase: 'setup' | 'eval';
-  readonly source: SourceError;
-  readonly filename: string;
-  constructor(phase: 'setup' | 'eval', source: SourceError, filename: string) {
-    super(source.message);
-    this.phase = phase;
-    this.source = source;
-    this.filename = filename;
-  }
-}
-
-function prepareUnit(code: string, options: ResolvedRunOptions, filename: string, phase: 'setup' | 'eval'): SourceUnit {
-  try {
-    const prepared = prepareSource(code, options.language === undefined ? {} : { language: options.language });
-    return { code: prepared.code, filename, async: prepared.async, ...(prepared.columns === undefined ? {} : { columns: prepared.columns }) };
-  } catch (error) {
-    if (error instanceof SourceError) throw new PreparationFailure(phase, error, filename);
-    throw error;
-  }
-}
-
-function buildTask(code: string, options: ResolvedRunOptions): Omit<TaskMessage, 'key'> {
-  const { setup } = options;
-  return {
-    type: 'run',
-    setup: setup.map((source, i) => prepareUnit(source, options, setup.length === 1 ? '<setup>' : `<setup-${i + 1}>`, 'setup')),
-    main: prepareUnit(code, options, options.filename, 'eval'),
-    maxOutput: options.maxOutput,
-  };
-}
-
-function sourceFailure(failure: PreparationFailure, calledAt: number): RunFailure {
-  const { source: cause, phase, filename } = failure;
-  const headline = `${cause.name}: ${cause.message}`;
-  // As V8 shows a SyntaxError: where, the line, a caret under the problem.
-  const stack =
-    cause.line !== undefined && cause.sourceLine !== undefined
-      ? `${filename}:${cause.line}\n${cause.sourceLine}\n${' '.repeat(Math.max(0, (cause.column ?? 1) - 1))}^\n\n${headline}`
-      : headline;
-  return {
-    ok: false,
-    output: '',
-    error: { type: 'exception', phase, name: cause.name, message: cause.message, stack, value: cause },
-    durationMs: performance.now() - calledAt,
-    timings: { queuedMs: 0 },
-  };
-}
-
-function aborted(reason: unknown, calledAt: number, queuedMs: number, message = 'The run was aborted'): RunFailure {
-  return {
-    ok: false,
-    output: '',
-    error: { type: 'aborted', message, ...(reason === undefined ? {} : { reason }) },
-    durationMs: performance.now() - calledAt,
-    timings: { queuedMs },
-  };
-}
-
-function bootFailure(error: Error, calledAt: number, queuedMs: number): RunFailure {
-  return {
-    ok: false,
-    output: '',
-    error: { type: 'crashed', reason: 'error', message: `The isolate failed to start: ${error.message}` },
-    durationMs: performance.now() - calledAt,
-    timings: { queuedMs },
-  };
 }
 
 /**

@@ -11,11 +11,11 @@ import { forgedError, isHarnessMessage, Resends } from './validate.js';
 import {
   type Acquired,
   ISOLATE_EXEC_ARGV,
-  type Isolate,
   type IsolateConfig,
   type IsolateExit,
   type IsolateListener,
   type IsolateProvider,
+  type Lease,
   resourceLimits,
 } from './isolate.js';
 
@@ -30,8 +30,6 @@ export interface ContextPoolOptions extends IsolateConfig {
 
 /** How long an idle worker above `warm` lingers before piscina ends it. */
 const IDLE_TIMEOUT_MS = 30_000;
-
-let nextTaskId = 1;
 
 /** Loaded with the first 'context' sandbox: other levels never need it. */
 const piscina = lazyRequire<typeof PiscinaModule>('piscina');
@@ -75,8 +73,6 @@ export class ContextPool implements IsolateProvider {
     return Math.max(0, this.#piscina.threads.length - this.#busy);
   }
 
-  prime(): void {}
-
   async warmup(): Promise<void> {
     // One no-op task per worker proves each has booted and loaded the harness.
     const pings = Array.from({ length: Math.min(this.#warm, this.#piscina.maxThreads) }, () =>
@@ -86,12 +82,8 @@ export class ContextPool implements IsolateProvider {
   }
 
   acquire(): Promise<Acquired> {
-    return Promise.resolve({ isolate: new ContextTask(this.#piscina, this.#track), bootWaitMs: 0 });
+    return Promise.resolve({ lease: new ContextTask(this.#piscina, this.#track), bootWaitMs: 0 });
   }
-
-  restore(): void {}
-
-  settled(): void {}
 
   async close(): Promise<void> {
     await this.#piscina.destroy();
@@ -102,10 +94,8 @@ export class ContextPool implements IsolateProvider {
   };
 }
 
-/** One task on the piscina pool, seen through the {@link Isolate} interface. */
-class ContextTask implements Isolate {
-  readonly id = nextTaskId++;
-  readonly ready = Promise.resolve();
+/** One task on the piscina pool: a run's lease on whichever worker piscina gives it. */
+class ContextTask implements Lease {
   readonly #piscina: Piscina<ContextTaskPayload, void>;
   readonly #track: (delta: number) => void;
   readonly #abort = new AbortController();

@@ -19,18 +19,16 @@ export interface IsolateListener {
 }
 
 /**
- * One single-use isolate: booted ahead, given exactly one task, then killed.
- * `'worker'` and `'process'` isolates differ only in how they start.
+ * One run's hold on an isolate, from the task to the release: what an
+ * execution drives. Every level hands one out per run.
  */
-export interface Isolate {
-  /** Thread id or process id: distinct for every isolate ever started. */
-  readonly id: number;
-  /** Resolves when the harness is loaded and waiting; rejects if it died first. */
-  readonly ready: Promise<void>;
+export interface Lease {
+  /** Thread id or process id, for logs, when the run has an isolate of its own (not on `'context'`'s shared workers). */
+  readonly id?: number;
   /** Hands over the task. Keeps the host's event loop alive until it is released or terminated. */
   start(task: TaskMessage, listener: IsolateListener): void;
   /**
-   * Ends the isolate at once, whatever it is doing, and resolves with the
+   * Ends the run at once, whatever it is doing, and resolves with the
    * messages it sent that were not delivered yet (a kill must not lose them).
    * Safe to call more than once.
    */
@@ -41,29 +39,44 @@ export interface Isolate {
   release(): void;
 }
 
-/** An isolate handed to a run, and how long the run waited for it to boot. */
-export interface Acquired {
-  readonly isolate: Isolate;
-  /** Milliseconds spent waiting for a boot; 0 when one was ready. */
-  readonly bootWaitMs: number;
+/**
+ * One single-use isolate: booted ahead, leased to exactly one run, then
+ * killed. `'worker'` and `'process'` isolates differ only in how they start.
+ */
+export interface Isolate extends Lease {
+  /** Thread id or process id: distinct for every isolate ever started. */
+  readonly id: number;
+  /** Resolves when the harness is loaded and waiting; rejects if it died first. */
+  readonly ready: Promise<void>;
 }
 
-/** Where a sandbox gets its isolates: the warm single-use pool, or the piscina pool of contexts. */
+/** A lease handed to a run, and how long the run waited for it. */
+export interface Acquired {
+  readonly lease: Lease;
+  /** Milliseconds spent waiting for a boot; 0 when one was ready. */
+  readonly bootWaitMs: number;
+  /**
+   * The run ended (it was aborted) before the lease was started: hand it
+   * back. Present when an unstarted lease is worth keeping (a booted
+   * single-use isolate is still fresh); otherwise it is simply dropped.
+   */
+  readonly giveBack?: () => void;
+}
+
+/** Where a sandbox gets its leases: the warm pool of single-use isolates, or the piscina pool of contexts. */
 export interface IsolateProvider {
   /** Isolates booted and idle. */
   readonly warm: number;
-  /** Starts booting spares without waiting. */
-  prime(): void;
   /** Resolves once the configured spares are ready. */
   warmup(): Promise<void>;
-  /** An isolate ready for one task. */
+  /** A lease ready for one task. */
   acquire(): Promise<Acquired>;
-  /** Takes back an acquired isolate that was never given a task. */
-  restore(isolate: Isolate): void;
-  /** A run on an isolate from this provider has its result (a good moment for background work). */
-  settled(): void;
   /** Ends every isolate; pending acquires reject. */
   close(): Promise<void>;
+  /** A run was accepted: start booting what it will need, without waiting. For providers that boot on demand. */
+  prime?(): void;
+  /** A run on a lease from this provider has its result: a good moment for background work (refilling spares). */
+  settled?(): void;
 }
 
 /** What a sandbox needs to start its isolates. */

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { Acquired, Isolate, IsolateProvider } from './isolates/isolate.js';
-import type { SandboxLogger } from './logger.js';
+import type { SandboxLogger } from '../logger.js';
+import { CLOSED_MESSAGE } from '../result.js';
+import type { Acquired, Isolate, IsolateProvider } from './isolate.js';
 
 interface Waiter {
   readonly since: number;
@@ -76,7 +77,7 @@ export class WarmPool implements IsolateProvider {
     if (spare !== undefined) {
       this.#all.delete(spare);
       this.#fillSoon();
-      return Promise.resolve({ isolate: spare, bootWaitMs: 0 });
+      return Promise.resolve(this.#handOut(spare, 0));
     }
     return new Promise<Acquired>((resolve, reject) => {
       this.#waiters.push({ since: performance.now(), resolve, reject });
@@ -85,18 +86,23 @@ export class WarmPool implements IsolateProvider {
     });
   }
 
+  /** Leases `isolate` to one run, which may give it back unstarted. */
+  #handOut(isolate: Isolate, bootWaitMs: number): Acquired {
+    return { lease: isolate, bootWaitMs, giveBack: () => this.#restore(isolate) };
+  }
+
   /**
    * Takes back an isolate that was acquired but never given a task (its run
    * was aborted while it booted): it is still fresh, so it becomes a spare.
    */
-  restore(isolate: Isolate): void {
+  #restore(isolate: Isolate): void {
     if (this.#closed) {
       void isolate.terminate();
       return;
     }
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
-      waiter.resolve({ isolate, bootWaitMs: performance.now() - waiter.since });
+      waiter.resolve(this.#handOut(isolate, performance.now() - waiter.since));
       return;
     }
     this.#spares.push(isolate);
@@ -107,7 +113,7 @@ export class WarmPool implements IsolateProvider {
   /** Kills every spare and booting isolate; pending acquires reject. */
   async close(): Promise<void> {
     this.#closed = true;
-    const error = new Error('The sandbox was closed');
+    const error = new Error(CLOSED_MESSAGE);
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
     for (const waiter of this.#warmupWaiters.splice(0)) waiter.reject(error);
     this.#spares.length = 0;
@@ -169,7 +175,7 @@ export class WarmPool implements IsolateProvider {
         const waiter = this.#waiters.shift();
         if (waiter !== undefined) {
           this.#all.delete(isolate);
-          waiter.resolve({ isolate, bootWaitMs: performance.now() - waiter.since });
+          waiter.resolve(this.#handOut(isolate, performance.now() - waiter.since));
         } else {
           this.#spares.push(isolate);
           this.#settleWarmup();
