@@ -2,7 +2,8 @@
 /**
  * The command line: `repl-sandbox '<code>'`, `repl-sandbox -f file.ts`,
  * `… | repl-sandbox -`, and `repl-sandbox mcp` (the MCP server, loaded only
- * for that subcommand). Built only on the public API.
+ * for that subcommand). Built on the public API; its flags, their checks
+ * and both help texts come from the options table (src/options.ts).
  */
 import { readFileSync } from 'node:fs';
 import { inspect, parseArgs } from 'node:util';

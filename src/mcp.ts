@@ -1,7 +1,8 @@
 /**
  * The MCP server: one tool, `run_javascript`, over stdio, with the official
- * SDK (an optional peer dependency: only this module loads it). Built only on
- * the public API.
+ * SDK (an optional peer dependency: only this module loads it). Built on the
+ * public API; its defaults and option checks come from the options table
+ * (src/options.ts).
  *
  * @example
  * // As a command: repl-sandbox mcp --timeout 10000 --max-timeout 60000
@@ -37,7 +38,7 @@ import {
   toolDefinition,
 } from './index.js';
 import type { SandboxLogger as Logger } from './logger.js';
-import { checkOption, fail, OPTIONS, SERVER_OPTIONS } from './options.js';
+import { checkOption, fail, MAX_LENGTH_OVER_OUTPUT, OPTIONS, SERVER_OPTIONS } from './options.js';
 import { runToolCall } from './tools.js';
 
 /** Options of {@link createMcpServer} and {@link startMcpServer}. */
@@ -147,8 +148,6 @@ const DEFAULTS = {
   maxTimeout: SERVER_OPTIONS.maxTimeout.mcp.default,
   maxOutput: OPTIONS.maxOutput.mcp.default,
   isolation: OPTIONS.isolation.mcp.default,
-  /** Room for the value's text beside the output. */
-  lengthOverOutput: 20_000,
 } as const;
 
 /**
@@ -168,7 +167,7 @@ function resolve(options: McpServerOptions): Resolved {
       if (options[key] !== undefined) throw new TypeError(`\`${key}\` belongs to the sandbox: do not pass it with \`sandbox\``);
     }
   }
-  const maxLength = options.maxLength === undefined ? checkOption('maxOutput', maxOutput) + DEFAULTS.lengthOverOutput : checkOption('maxLength', options.maxLength);
+  const maxLength = options.maxLength === undefined ? checkOption('maxOutput', maxOutput) + MAX_LENGTH_OVER_OUTPUT : checkOption('maxLength', options.maxLength);
   if (options.sandbox !== undefined) return { timeout, maxTimeout, maxLength, logger, sandbox: options.sandbox, ownsSandbox: false };
   const sandbox = createSandbox({
     timeout,

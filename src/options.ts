@@ -389,7 +389,10 @@ export const OPTIONS = {
   permissions: { scope: 'sandbox', default: undefined, check: permissions },
 } satisfies { readonly [K in keyof SandboxOptions]-?: OptionSpec<NonNullable<SandboxOptions[K]>> & { readonly scope: K extends keyof RunOptions ? 'run' : 'sandbox' } };
 
-/** The MCP server's own options (also {@link ToolCallOptions}' bounds). */
+/** The MCP server's default `maxLength` is its `maxOutput` plus this: room for the value's text. */
+export const MAX_LENGTH_OVER_OUTPUT = 20_000;
+
+/** The MCP server's own options (also the bounds of `handleToolCall`'s options). */
 export const SERVER_OPTIONS = {
   maxTimeout: {
     scope: 'server',
@@ -403,7 +406,7 @@ export const SERVER_OPTIONS = {
     default: Infinity,
     check: count(0, true),
     flag: { name: 'max-length', arg: '<chars>', fromText: number },
-    mcp: { shownDefault: 'max-output + 20000', help: (d) => `bound of the text returned to the model (default ${d})` },
+    mcp: { shownDefault: `max-output + ${MAX_LENGTH_OVER_OUTPUT}`, help: (d) => `bound of the text returned to the model (default ${d})` },
   },
 } satisfies Record<'maxTimeout' | 'maxLength', OptionSpec<number> & { readonly scope: 'server' }>;
 

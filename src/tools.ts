@@ -4,7 +4,7 @@
  * and returns the text to give back to the model.
  */
 import { formatResult } from './format.js';
-import { checkOption, fail, type RunOptions } from './options.js';
+import { checkOption, fail, type RunOptions, SERVER_OPTIONS } from './options.js';
 import type { RunResult } from './result.js';
 import { run, type Sandbox } from './sandbox.js';
 
@@ -165,8 +165,8 @@ function parseToolInput(input: unknown): ToolInput {
 export async function handleToolCall(input: unknown, sandbox?: Sandbox, options: ToolCallOptions = {}): Promise<ToolCallResult> {
   const { maxTimeout, maxLength, signal } = options;
   return runToolCall(input, sandbox, {
-    maxTimeout: maxTimeout === undefined ? Infinity : checkOption('maxTimeout', maxTimeout),
-    maxLength: maxLength === undefined ? Infinity : checkOption('maxLength', maxLength),
+    maxTimeout: maxTimeout === undefined ? SERVER_OPTIONS.maxTimeout.default : checkOption('maxTimeout', maxTimeout),
+    maxLength: maxLength === undefined ? SERVER_OPTIONS.maxLength.default : checkOption('maxLength', maxLength),
     ...(signal === undefined ? {} : { signal }),
   });
 }
