@@ -2,13 +2,15 @@
 /**
  * The command line: `repl-sandbox '<code>'`, `repl-sandbox -f file.ts`,
  * `… | repl-sandbox -`, and `repl-sandbox mcp` (the MCP server, loaded only
- * for that subcommand). Built only on the public API.
+ * for that subcommand). Built on the public API; its flags, their checks
+ * and both help texts come from the options table (src/options.ts).
  */
 import { readFileSync } from 'node:fs';
 import { inspect, parseArgs } from 'node:util';
 import superjson, { type SuperJSONResult } from 'superjson';
-import { createSandbox, formatResult, type Isolation, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
+import { createSandbox, formatResult, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
 import type { McpServerOptions, startMcpServer } from './mcp.js';
+import { ALL_OPTIONS, checkOption, failureOf, type OptionName, type OptionSpec, shownDefault } from './options.js';
 
 const USAGE_LINES = `Usage: repl-sandbox [options] '<code>'
        repl-sandbox [options] -f <file>
@@ -18,6 +20,94 @@ const USAGE_LINES = `Usage: repl-sandbox [options] '<code>'
 const SHORT_USAGE = `${USAGE_LINES}
 Run repl-sandbox --help for the options, exit codes and examples.`;
 
+/** A command-line flag, as parseArgs and the help text see it. */
+interface Flag {
+  /** Long name, without the dashes. */
+  readonly name: string;
+  readonly short?: string;
+  /** The value as help names it (`<ms>`); absent for a boolean flag. */
+  readonly arg?: string;
+  readonly multiple?: boolean;
+  readonly help: string;
+}
+
+/** The flag of a library or server option, its help line (and the default it shows) from the options table. */
+function tableFlag(option: OptionName, help: 'cli' | 'mcp'): Flag {
+  const spec: OptionSpec = ALL_OPTIONS[option];
+  const line = help === 'cli' ? spec.cliHelp : spec.mcp?.help;
+  if (spec.flag === undefined || line === undefined) throw new Error(`option ${option} has no ${help} flag`);
+  const { name, short, arg, multiple } = spec.flag;
+  return { name, arg, help: line(shownDefault(spec, help === 'cli' ? 'library' : 'mcp')), ...(short === undefined ? {} : { short }), ...(multiple === true ? { multiple } : {}) };
+}
+
+const HELP_FLAG: Flag = { name: 'help', short: 'h', help: 'show this help' };
+
+/** The flags of `repl-sandbox`, in the order help lists them. */
+const EVALUATE_FLAGS: readonly Flag[] = [
+  { name: 'file', short: 'f', arg: '<path>', help: 'read the code from a file (.ts, .mts, .cts imply --ts)' },
+  { name: 'ts', help: 'the code is TypeScript: strip its types first' },
+  tableFlag('timeout', 'cli'),
+  tableFlag('maxOutput', 'cli'),
+  tableFlag('setup', 'cli'),
+  { name: 'setup-file', arg: '<path>', multiple: true, help: 'like --setup, the code read from a file (repeatable, in order)' },
+  tableFlag('isolation', 'cli'),
+  tableFlag('memoryLimit', 'cli'),
+  {
+    name: 'json',
+    help:
+      'print the whole result as one JSON object, value in superjson form; runs in a process isolate unless ' +
+      '--isolation says otherwise: code in worker or context can write to our own stdout (fs.writeSync(1)), which is the JSON document',
+  },
+  { name: 'quiet', short: 'q', help: 'print only the value (errors still go to stderr), not the output' },
+  HELP_FLAG,
+  { name: 'version', short: 'v', help: 'show the version' },
+];
+
+/** The flags of `repl-sandbox mcp`, in the order help lists them. */
+const MCP_FLAGS: readonly Flag[] = [
+  tableFlag('timeout', 'mcp'),
+  tableFlag('maxTimeout', 'mcp'),
+  tableFlag('maxOutput', 'mcp'),
+  tableFlag('maxLength', 'mcp'),
+  tableFlag('isolation', 'mcp'),
+  tableFlag('memoryLimit', 'mcp'),
+  { name: 'setup-file', arg: '<path>', multiple: true, help: 'code run before every call: helpers the model may use (repeatable)' },
+  HELP_FLAG,
+];
+
+/** The parseArgs configuration of `flags`. */
+function parseOptions(flags: readonly Flag[]): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
+  return Object.fromEntries(
+    flags.map(({ name, short, arg, multiple }) => [
+      name,
+      { type: arg === undefined ? 'boolean' : 'string', ...(short === undefined ? {} : { short }), ...(multiple === true ? { multiple } : {}) },
+    ]),
+  );
+}
+
+const HELP_COLUMN = 28;
+const HELP_WIDTH = 100;
+
+/** The help lines of `flags`: the flag, then its text from column 28, wrapped. */
+function flagLines(flags: readonly Flag[]): string {
+  return flags
+    .map(({ name, short, arg, help }) => {
+      const head = `  ${short === undefined ? '    ' : `-${short}, `}--${name}${arg === undefined ? '' : ` ${arg}`}`;
+      const lines: string[] = [];
+      let line = head.padEnd(HELP_COLUMN - 1);
+      for (const word of help.split(' ')) {
+        if (line.length + 1 + word.length > HELP_WIDTH && line.trim() !== '') {
+          lines.push(line);
+          line = ' '.repeat(HELP_COLUMN - 1);
+        }
+        line += ` ${word}`;
+      }
+      lines.push(line);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
 const HELP = `${USAGE_LINES}
 
 Evaluates JavaScript (or TypeScript) in a fresh isolate: prints what the code
@@ -26,21 +116,7 @@ it (=> 42). Top-level await works. Not a security boundary: the code runs with
 your privileges.
 
 Options:
-  -f, --file <path>         read the code from a file (.ts, .mts, .cts imply --ts)
-      --ts                  the code is TypeScript: strip its types first
-  -t, --timeout <ms>        wall-clock limit for setup and code (default 60000; Infinity: none)
-      --max-output <bytes>  output kept, then a truncation note (default 50000; Infinity: all)
-  -s, --setup <code>        run first, in the same context, output not captured (repeatable)
-      --setup-file <path>   like --setup, the code read from a file (repeatable, in order)
-      --isolation <level>   context, worker or process (default: worker; with --json, process)
-      --memory-limit <MB>   V8 heap limit of the isolate; beyond it: crashed (out-of-memory)
-      --json                print the whole result as one JSON object, value in superjson form;
-                            runs in a process isolate unless --isolation says otherwise: code
-                            in worker or context can write to our own stdout (fs.writeSync(1)),
-                            which is the JSON document
-  -q, --quiet               print only the value (errors still go to stderr), not the output
-  -h, --help                show this help
-  -v, --version             show the version
+${flagLines(EVALUATE_FLAGS)}
   --                        ends the options: repl-sandbox -- '-1 + 2'
 
 Output: the code's output on stdout as it streams, then "=> <value>" on stdout,
@@ -73,45 +149,46 @@ server carries on. Needs the optional peer dependency
 @modelcontextprotocol/sdk.
 
 Options:
-  -t, --timeout <ms>        timeout of a call that sets none (default 30000)
-      --max-timeout <ms>    the largest timeout a call may ask for (default 120000)
-      --max-output <bytes>  output kept per call (default 20000)
-      --max-length <chars>  bound of the text returned to the model (default max-output + 20000)
-      --isolation <level>   context, worker or process (default): code in worker or
-                            context can write to the server's own stdout (fs.writeSync(1)),
-                            which is the JSON-RPC stream
-      --memory-limit <MB>   V8 heap limit per isolate
-      --setup-file <path>   code run before every call: helpers the model may use (repeatable)
-  -h, --help                show this help
+${flagLines(MCP_FLAGS)}
 
 Client configuration (e.g. Claude Desktop, Cursor):
   {"mcpServers": {"repl-sandbox": {"command": "npx", "args": ["-y", "repl-sandbox", "mcp"]}}}`;
 
 /** The exit status of each outcome. */
 const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125 } as const;
-const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
 
 /** A mistake on the command line: exit 2 with the message and the short usage. */
 class UsageError extends Error {}
 
-function parseNumber(flag: string, text: string | undefined, kind: 'ms' | 'count' | 'megabytes'): number | undefined {
-  if (text === undefined) return undefined;
-  const value = text === 'Infinity' && kind !== 'megabytes' ? Infinity : Number(text);
-  const valid =
-    text.trim() !== '' &&
-    (kind === 'megabytes' ? value > 0 && Number.isFinite(value) : value >= 0) &&
-    (kind !== 'count' || Number.isInteger(value) || value === Infinity);
-  if (!valid) {
-    const expected = { ms: 'a non-negative number of milliseconds or Infinity', count: 'a non-negative integer or Infinity', megabytes: 'a positive number of megabytes' }[kind];
-    throw new UsageError(`${flag} expects ${expected}, got '${text}'`);
-  }
-  return value;
+/** What parseArgs returns for our (table-built) flags. */
+type Values = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+
+function stringValue(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
-function parseIsolation(text: string | undefined): Isolation | undefined {
-  if (text === undefined) return undefined;
-  if (!(ISOLATIONS as readonly string[]).includes(text)) throw new UsageError(`--isolation expects context, worker or process, got '${text}'`);
-  return text as Isolation;
+function stringList(values: Values, name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/**
+ * The value of an option given by its flag, checked by the library's own
+ * check; its TypeError becomes a usage error (exit 2) that names the flag and
+ * quotes the text as typed. `undefined` when the flag is absent.
+ */
+function optionFromFlag<K extends OptionName>(option: K, values: Values): ReturnType<(typeof ALL_OPTIONS)[K]['check']> | undefined {
+  const { flag } = ALL_OPTIONS[option] as OptionSpec;
+  const text = flag === undefined ? undefined : stringValue(values, flag.name);
+  if (flag === undefined || text === undefined) return undefined;
+  try {
+    return checkOption(option, flag.fromText(text));
+  } catch (error) {
+    const failure = failureOf(error);
+    if (failure === undefined) throw error;
+    throw new UsageError(`--${flag.name} expects ${failure.expected}, got '${text}'`);
+  }
 }
 
 function readText(flag: string, path: string): string {
@@ -245,20 +322,7 @@ async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'h
     allowPositionals: true,
     strict: true,
     tokens: true,
-    options: {
-      file: { type: 'string', short: 'f' },
-      ts: { type: 'boolean' },
-      timeout: { type: 'string', short: 't' },
-      'max-output': { type: 'string' },
-      setup: { type: 'string', short: 's', multiple: true },
-      'setup-file': { type: 'string', multiple: true },
-      isolation: { type: 'string' },
-      'memory-limit': { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean', short: 'q' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
+    options: parseOptions(EVALUATE_FLAGS),
   });
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
@@ -277,20 +341,21 @@ async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'h
   let code: string;
   let filename: string | undefined;
   let language: 'ts' | undefined = values.ts === true ? 'ts' : undefined;
-  if (values.file !== undefined) {
-    code = readText('--file', values.file);
-    filename = values.file.replace(/[\r\n]/g, ' ');
-    if (/\.[mc]?ts$/i.test(values.file)) language = 'ts';
+  const file = stringValue(values, 'file');
+  if (file !== undefined) {
+    code = readText('--file', file);
+    filename = file.replace(/[\r\n]/g, ' ');
+    if (/\.[mc]?ts$/i.test(file)) language = 'ts';
   } else if (positionals[0] === '-') {
     code = await readStdin();
     filename = '<stdin>';
   } else {
     code = positionals[0] ?? '';
   }
-  const timeout = parseNumber('--timeout', values.timeout, 'ms');
-  const maxOutput = parseNumber('--max-output', values['max-output'], 'count');
-  const memoryLimit = parseNumber('--memory-limit', values['memory-limit'], 'megabytes');
-  const isolation = parseIsolation(values.isolation);
+  const timeout = optionFromFlag('timeout', values);
+  const maxOutput = optionFromFlag('maxOutput', values);
+  const memoryLimit = optionFromFlag('memoryLimit', values);
+  const isolation = optionFromFlag('isolation', values);
   return {
     code,
     mode: values.json === true ? 'json' : values.quiet === true ? 'quiet' : 'human',
@@ -362,31 +427,22 @@ async function serveMcp(argv: readonly string[]): Promise<number> {
     args: [...argv],
     allowPositionals: false,
     strict: true,
-    options: {
-      timeout: { type: 'string', short: 't' },
-      'max-timeout': { type: 'string' },
-      'max-output': { type: 'string' },
-      'max-length': { type: 'string' },
-      isolation: { type: 'string' },
-      'memory-limit': { type: 'string' },
-      'setup-file': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: parseOptions(MCP_FLAGS),
   });
   if (values.help === true) {
     process.stdout.write(`${MCP_HELP}\n`);
     return EXIT.ok;
   }
-  const timeout = parseNumber('--timeout', values.timeout, 'ms');
-  const maxTimeout = parseNumber('--max-timeout', values['max-timeout'], 'ms');
+  const timeout = optionFromFlag('timeout', values);
+  const maxTimeout = optionFromFlag('maxTimeout', values);
   if (timeout !== undefined && maxTimeout !== undefined && timeout > maxTimeout) {
     throw new UsageError(`--timeout (${timeout}) must not exceed --max-timeout (${maxTimeout})`);
   }
-  const maxOutput = parseNumber('--max-output', values['max-output'], 'count');
-  const maxLength = parseNumber('--max-length', values['max-length'], 'count');
-  const memoryLimit = parseNumber('--memory-limit', values['memory-limit'], 'megabytes');
-  const isolation = parseIsolation(values.isolation);
-  const setup = (values['setup-file'] ?? []).map((path) => readText('--setup-file', path));
+  const maxOutput = optionFromFlag('maxOutput', values);
+  const maxLength = optionFromFlag('maxLength', values);
+  const memoryLimit = optionFromFlag('memoryLimit', values);
+  const isolation = optionFromFlag('isolation', values);
+  const setup = stringList(values, 'setup-file').map((path) => readText('--setup-file', path));
   const options: McpServerOptions = {
     ...(timeout === undefined ? {} : { timeout }),
     ...(maxTimeout === undefined ? {} : { maxTimeout }),

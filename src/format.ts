@@ -1,4 +1,4 @@
-import { inspect } from 'node:util';
+import { checkOption, fail } from './options.js';
 import type { RunError, RunResult } from './result.js';
 
 /** Options of {@link formatResult}. */
@@ -106,9 +106,7 @@ function checkResult(result: unknown): asserts result is RunResult {
   const candidate = result as Partial<Record<string, unknown>> | null;
   const ok = typeof candidate === 'object' && candidate !== null && typeof candidate.output === 'string' &&
     (candidate.ok === true ? typeof candidate.inspected === 'string' : candidate.ok === false && typeof candidate.error === 'object' && candidate.error !== null);
-  if (!ok) {
-    throw new TypeError(`Expected \`result\` to be a RunResult, got \`${inspect(result, { depth: 1, breakLength: Infinity })}\``);
-  }
+  if (!ok) fail('result', 'a RunResult', result);
 }
 
 /**
@@ -139,12 +137,7 @@ function checkResult(result: unknown): asserts result is RunResult {
  */
 export function formatResult(result: RunResult, options: FormatOptions = {}): string {
   checkResult(result);
-  const { maxLength = Infinity } = options;
-  if (typeof maxLength !== 'number' || !(maxLength >= 0) || !(Number.isInteger(maxLength) || maxLength === Infinity)) {
-    throw new TypeError(
-      `Expected \`maxLength\` to be a non-negative integer or Infinity, got \`${inspect(maxLength)}\` (${typeof maxLength})`,
-    );
-  }
+  const maxLength = options.maxLength === undefined ? Infinity : checkOption('maxLength', options.maxLength);
   const parts: string[] = [];
   if (result.output !== '') parts.push(result.output.endsWith('\n') ? result.output.slice(0, -1) : result.output);
   parts.push(result.ok ? `=> ${result.inspected}` : describeError(result.error));

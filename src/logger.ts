@@ -1,6 +1,8 @@
-import type { Logger } from 'pino';
-
-/** The part of a pino logger the library uses. */
+/**
+ * The part of a pino logger the library uses: any pino `Logger` fits, and so
+ * does anything else with these methods. Declared here, not taken from pino,
+ * so that the published types do not depend on pino's.
+ */
 export interface SandboxLogger {
   child(bindings: Record<string, unknown>): SandboxLogger;
   debug(object: Record<string, unknown>, message?: string): void;
@@ -21,6 +23,6 @@ export const silentLogger: SandboxLogger = Object.freeze({
 });
 
 /** The sandbox's logger: a child of the caller's, or silence. */
-export function sandboxLogger(logger: Logger | undefined): SandboxLogger {
-  return logger === undefined ? silentLogger : (logger.child({ name: 'repl-sandbox' }));
+export function sandboxLogger(logger: SandboxLogger | undefined): SandboxLogger {
+  return logger === undefined ? silentLogger : logger.child({ name: 'repl-sandbox' });
 }

@@ -1,7 +1,8 @@
 /**
  * The MCP server: one tool, `run_javascript`, over stdio, with the official
- * SDK (an optional peer dependency: only this module loads it). Built only on
- * the public API.
+ * SDK (an optional peer dependency: only this module loads it). Built on the
+ * public API; its defaults and option checks come from the options table
+ * (src/options.ts).
  *
  * @example
  * // As a command: repl-sandbox mcp --timeout 10000 --max-timeout 60000
@@ -11,7 +12,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { inspect } from 'node:util';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -27,10 +27,9 @@ import {
   RequestIdSchema,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { type Logger, pino } from 'pino';
+import { pino } from 'pino';
 import {
   createSandbox,
-  handleToolCall,
   type Isolation,
   type RunResult,
   type Sandbox,
@@ -38,11 +37,15 @@ import {
   SandboxOverloadedError,
   toolDefinition,
 } from './index.js';
+import type { SandboxLogger as Logger } from './logger.js';
+import { checkOption, fail, MAX_LENGTH_OVER_OUTPUT, OPTIONS, SERVER_OPTIONS } from './options.js';
+import { runToolCall } from './tools.js';
 
 /** Options of {@link createMcpServer} and {@link startMcpServer}. */
 export interface McpServerOptions {
   /**
-   * Timeout of a call whose input gives none, in milliseconds.
+   * Timeout of a call whose input gives none, in milliseconds (checked as
+   * the library's `timeout`).
    * @default 30_000
    */
   readonly timeout?: number;
@@ -73,7 +76,7 @@ export interface McpServerOptions {
    * @default 'process'
    */
   readonly isolation?: Isolation;
-  /** Megabytes of V8 heap per isolate. */
+  /** Megabytes of V8 heap per isolate, as the library's `memoryLimit` (whole megabytes, rounded down, at least 1). */
   readonly memoryLimit?: number;
   /**
    * Code evaluated before every call, in the same context — helpers the
@@ -88,7 +91,8 @@ export interface McpServerOptions {
    */
   readonly sandbox?: Sandbox;
   /**
-   * Where logs go: any pino logger. Never one that writes to stdout, which is
+   * Where logs go: any pino logger (or anything with pino's `child`, `debug`,
+   * `info`, `warn` and `error`). Never one that writes to stdout, which is
    * the protocol's.
    * @default pino at level info, to stderr
    */
@@ -128,13 +132,6 @@ const OUTPUT_SCHEMA = {
   additionalProperties: false,
 } as const satisfies Tool['outputSchema'];
 
-function checkMs(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0)) {
-    throw new TypeError(`Expected \`${name}\` to be a non-negative number of milliseconds, got \`${inspect(value)}\` (${typeof value})`);
-  }
-  return value;
-}
-
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -145,20 +142,33 @@ function stderrLogger(): Logger {
   return pino({ name: 'repl-sandbox-mcp', level: 'info' }, pino.destination({ dest: 2, sync: true }));
 }
 
+/** The server's defaults, from the options table. */
+const DEFAULTS = {
+  timeout: OPTIONS.timeout.mcp.default,
+  maxTimeout: SERVER_OPTIONS.maxTimeout.mcp.default,
+  maxOutput: OPTIONS.maxOutput.mcp.default,
+  isolation: OPTIONS.isolation.mcp.default,
+} as const;
+
+/**
+ * The server's options, each checked once, here, by the library's own
+ * checks. `maxOutput`, `isolation`, `memoryLimit` and `setup` are left to
+ * `createSandbox`, which checks them.
+ */
 function resolve(options: McpServerOptions): Resolved {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object, got \`${inspect(options)}\``);
-  const timeout = checkMs('timeout', options.timeout ?? 30_000);
-  const maxTimeout = checkMs('maxTimeout', options.maxTimeout ?? Math.max(120_000, timeout));
+  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+  const timeout = options.timeout === undefined ? DEFAULTS.timeout : checkOption('timeout', options.timeout);
+  const maxTimeout = options.maxTimeout === undefined ? Math.max(DEFAULTS.maxTimeout, timeout) : checkOption('maxTimeout', options.maxTimeout);
   if (timeout > maxTimeout) throw new TypeError(`Expected \`timeout\` (${timeout}) to be at most \`maxTimeout\` (${maxTimeout})`);
-  const logger = options.logger ?? stderrLogger();
-  const { maxOutput = 20_000, isolation = 'process', memoryLimit, setup } = options;
-  const maxLength = options.maxLength ?? maxOutput + 20_000;
+  const logger = options.logger === undefined ? stderrLogger() : checkOption('logger', options.logger);
+  const { maxOutput = DEFAULTS.maxOutput, isolation = DEFAULTS.isolation, memoryLimit, setup } = options;
   if (options.sandbox !== undefined) {
     for (const key of ['maxOutput', 'isolation', 'memoryLimit', 'setup'] as const) {
       if (options[key] !== undefined) throw new TypeError(`\`${key}\` belongs to the sandbox: do not pass it with \`sandbox\``);
     }
-    return { timeout, maxTimeout, maxLength, logger, sandbox: options.sandbox, ownsSandbox: false };
   }
+  const maxLength = options.maxLength === undefined ? checkOption('maxOutput', maxOutput) + MAX_LENGTH_OVER_OUTPUT : checkOption('maxLength', options.maxLength);
+  if (options.sandbox !== undefined) return { timeout, maxTimeout, maxLength, logger, sandbox: options.sandbox, ownsSandbox: false };
   const sandbox = createSandbox({
     timeout,
     maxOutput,
@@ -230,8 +240,7 @@ function build(options: McpServerOptions): Built {
     if (name !== tool.name) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     try {
       // The server's default timeout, unless the call gives one (then capped at maxTimeout).
-      const args = { timeout: resolved.timeout, ...input };
-      const { text, result } = await handleToolCall(args, sandbox, { maxTimeout, maxLength, signal: extra.signal });
+      const { text, result } = await runToolCall(input ?? {}, sandbox, { timeout: resolved.timeout, maxTimeout, maxLength, signal: extra.signal });
       logger.info(
         { requestId: extra.requestId, ok: result.ok, ...(result.ok ? {} : { error: result.error.type }), durationMs: Math.round(result.durationMs) },
         'run_javascript',
@@ -500,6 +509,6 @@ export async function startMcpServer(options: McpServerOptions = {}): Promise<vo
   } finally {
     for (const [emitter, event, handler] of handlers) emitter.removeListener(event, handler);
     await dispose();
-    logger.info('MCP server closed');
+    logger.info({}, 'MCP server closed');
   }
 }

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
-import type { Logger } from 'pino';
+import type { SandboxLogger } from './logger.js';
 
 /** Options of one evaluation. Given to a sandbox, they are the defaults of its runs. */
 export interface RunOptions {
@@ -69,7 +69,12 @@ export interface SandboxOptions extends RunOptions {
    * @default Infinity
    */
   readonly maxQueue?: number;
-  /** Megabytes of V8 heap per isolate. Exceeding it resolves `crashed` / `out-of-memory`. */
+  /**
+   * Megabytes of V8 heap per isolate. Exceeding it resolves `crashed` /
+   * `out-of-memory`. Any positive finite number; it is used in whole
+   * megabytes, rounded down with a minimum of 1 (`64.9` is 64, `0.5` is 1),
+   * by every isolation level alike.
+   */
   readonly memoryLimit?: number;
   /**
    * Directory `require()` and `import()` resolve from.
@@ -81,8 +86,11 @@ export interface SandboxOptions extends RunOptions {
    * @default a copy of the host's `process.env`
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Any pino-compatible logger. Silent by default. */
-  readonly logger?: Logger;
+  /**
+   * Any pino-compatible logger (a pino `Logger` fits): `child`, `debug`,
+   * `info`, `warn` and `error`. Silent by default.
+   */
+  readonly logger?: SandboxLogger;
   /**
    * `isolation: 'process'` only: run the child under Node's permission model
    * (`--permission`; `--experimental-permission` before Node 22.13). The code
@@ -127,29 +135,311 @@ export interface ResolvedSandboxOptions {
   readonly warm: number;
   readonly concurrency: number;
   readonly maxQueue: number;
+  /** Whole megabytes (see {@link SandboxOptions.memoryLimit}). */
   readonly memoryLimit: number | undefined;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
-  readonly logger: Logger | undefined;
+  readonly logger: SandboxLogger | undefined;
   readonly permissions: PermissionProfile | undefined;
   readonly runDefaults: ResolvedRunOptions;
 }
 
-/** Defaults of every run, frozen. */
-export const RUN_DEFAULTS: ResolvedRunOptions = Object.freeze({
-  timeout: 60_000,
-  maxOutput: 50_000,
-  setup: Object.freeze([]),
-  language: undefined,
-  onOutput: undefined,
-  signal: undefined,
-  filename: '<sandbox>',
-});
 
-const SANDBOX_ONLY_KEYS = ['isolation', 'warm', 'concurrency', 'maxQueue', 'memoryLimit', 'cwd', 'env', 'logger', 'permissions'];
-const RUN_KEYS = ['timeout', 'maxOutput', 'setup', 'language', 'onOutput', 'signal', 'filename'];
-const SANDBOX_KEYS = [...RUN_KEYS, ...SANDBOX_ONLY_KEYS];
-const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
+/** The isolation levels, in the order help and messages list them. */
+export const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
+
+// ---------------------------------------------------------------------------
+// Checks. Each returns the value to use (copied, normalized) or throws the
+// library's TypeError, `Expected \`name\` to be <expected>, got <value>`: the
+// one wording of every option message, whoever checks (library, CLI, MCP).
+// ---------------------------------------------------------------------------
+
+/** What each TypeError thrown by {@link fail} expected, for callers that re-word it (the CLI names its flag). */
+const failures = new WeakMap<TypeError, { readonly name: string; readonly expected: string }>();
+
+/** `\`-1\` (number)`: how a received value is shown in validation messages. */
+export function shown(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `\`${inspect(value, { depth: 1, breakLength: Infinity, maxStringLength: 200 })}\` (${type})`;
+}
+
+/** Throws the library's TypeError for option (or argument) `name`. */
+export function fail(name: string, expected: string, value: unknown): never {
+  const error = new TypeError(`Expected \`${name}\` to be ${expected}, got ${shown(value)}`);
+  failures.set(error, { name, expected });
+  throw error;
+}
+
+/** The name and the expectation of a TypeError thrown by {@link fail}; `undefined` for any other error. */
+export function failureOf(error: unknown): { readonly name: string; readonly expected: string } | undefined {
+  return error instanceof TypeError ? failures.get(error) : undefined;
+}
+
+/** What {@link OptionSpec.check} receives besides the value: its name, and the options resolved before it. */
+type Check<T> = (value: unknown, name: string, resolved: Readonly<Record<string, unknown>>) => T;
+
+function milliseconds(value: unknown, name: string): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) fail(name, 'a non-negative number of milliseconds or Infinity', value);
+  return value;
+}
+
+/** An integer >= `min` (0 or 1), or also Infinity. */
+function count(min: 0 | 1, allowInfinity: boolean): Check<number> {
+  const expected = `${min === 0 ? 'a non-negative' : 'a positive'} integer${allowInfinity ? ' or Infinity' : ''}`;
+  return (value, name) => {
+    const ok = typeof value === 'number' && value >= min && (Number.isInteger(value) || (allowInfinity && value === Infinity));
+    if (!ok) fail(name, expected, value);
+    return value;
+  };
+}
+
+function setupList(value: unknown, name: string): readonly string[] {
+  const list: readonly unknown[] = typeof value === 'string' ? [value] : Array.isArray(value) ? value : fail(name, 'a string or an array of strings', value);
+  list.forEach((item, i) => {
+    if (typeof item !== 'string') fail(`${name}[${i}]`, 'a string', item);
+  });
+  return Object.freeze([...(list as string[])]);
+}
+
+function language(value: unknown, name: string): 'js' | 'ts' {
+  if (value !== 'js' && value !== 'ts') fail(name, "'js' or 'ts'", value);
+  return value;
+}
+
+/** The `aborted` getter of Node's AbortSignal: it throws for anything that is not a real one. */
+const abortedGetter = Reflect.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
+
+/**
+ * A real AbortSignal, of any realm: its own `aborted` getter accepts it (a
+ * brand check). A look-alike object would pass a duck-type check and then
+ * throw in the host when the run tries to listen to it.
+ */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    abortedGetter?.call(value);
+    return abortedGetter !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function isolation(value: unknown, name: string): Isolation {
+  if (!(ISOLATIONS as readonly unknown[]).includes(value)) fail(name, "'context', 'worker' or 'process'", value);
+  return value as Isolation;
+}
+
+/** Whole megabytes: rounded down, at least 1. */
+function megabytes(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value > 0) || value === Infinity) fail(name, 'a positive number of megabytes', value);
+  return Math.max(1, Math.floor(value));
+}
+
+function directory(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') fail(name, 'a directory path', value);
+  if (!statSync(value, { throwIfNoEntry: false })?.isDirectory()) fail(name, 'an existing directory', value);
+  return value;
+}
+
+function environment(value: unknown, name: string): Readonly<Record<string, string | undefined>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object of strings', value);
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== undefined && typeof item !== 'string') fail(`${name}.${key}`, 'a string or undefined', item);
+  }
+  return { ...(value as Record<string, string | undefined>) };
+}
+
+function logger(value: unknown, name: string): SandboxLogger {
+  const candidate = value as Record<string, unknown> | null;
+  const ok = typeof value === 'object' && candidate !== null && ['child', 'debug', 'info', 'warn', 'error'].every((method) => typeof candidate[method] === 'function');
+  if (!ok) fail(name, 'a pino-compatible logger (child, debug, info, warn, error)', value);
+  return value as SandboxLogger;
+}
+
+/** Validates a permission profile and copies it with every path absolute (relative ones resolved against `cwd`). */
+function permissions(value: unknown, name: string, resolved: Readonly<Record<string, unknown>>): PermissionProfile {
+  if (typeof value !== 'object' || value === null) fail(name, 'an object', value);
+  const level = resolved['isolation'] as Isolation;
+  const cwd = resolved['cwd'] as string;
+  if (level !== 'process') {
+    throw new TypeError(`\`${name}\` needs \`isolation: 'process'\` (Node's permission model is per process), got isolation '${level}'`);
+  }
+  const { allowRead, allowWrite } = value as PermissionProfile;
+  const isPathList = (list: unknown): list is readonly string[] =>
+    Array.isArray(list) && list.every((item) => typeof item === 'string' && item !== '' && !item.includes('\0'));
+  // '*' stays Node's "everything"; anything else becomes absolute, as the isolate's own cwd would make it.
+  const absolute = (paths: readonly string[]): readonly string[] => Object.freeze(paths.map((p) => (p === '*' ? p : path.resolve(cwd, p))));
+  if (allowRead !== undefined && allowRead !== '*' && !isPathList(allowRead)) fail(`${name}.allowRead`, "'*' or an array of paths", allowRead);
+  if (allowWrite !== undefined && !isPathList(allowWrite)) fail(`${name}.allowWrite`, 'an array of paths', allowWrite);
+  return Object.freeze({
+    ...(allowRead === undefined ? {} : { allowRead: allowRead === '*' ? allowRead : absolute(allowRead) }),
+    ...(allowWrite === undefined ? {} : { allowWrite: absolute(allowWrite) }),
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The options table: every option of the library, the CLI and the MCP server,
+// once. The resolvers, the known-keys lists, "did you mean", the command
+// lines' parseArgs configurations and both help texts derive from it.
+// ---------------------------------------------------------------------------
+
+/** How an option is given on a command line (`repl-sandbox`, `repl-sandbox mcp`). */
+export interface FlagSpec {
+  /** Long name, without the dashes. */
+  readonly name: string;
+  readonly short?: string;
+  /** The value as help names it: `<ms>`. */
+  readonly arg: string;
+  readonly multiple?: boolean;
+  /** The flag's text as the option's value, before the option's check (which gives the message). */
+  readonly fromText: (text: string) => unknown;
+}
+
+/** One option. */
+export interface OptionSpec<T = unknown> {
+  /** `'run'`: RunOptions (also a sandbox's defaults); `'sandbox'`: SandboxOptions only; `'server'`: the MCP server's and the tool helpers'. */
+  readonly scope: 'run' | 'sandbox' | 'server';
+  /** The library's default (`undefined`: none, or computed by `computeDefault`). */
+  readonly default?: T | undefined;
+  /** A default computed when a sandbox is created. */
+  readonly computeDefault?: () => T;
+  /** The default as help texts show it, when `String(default)` is not it. */
+  readonly shownDefault?: string;
+  /** Validates a given value (see {@link fail}) and returns the value to use. */
+  readonly check: Check<T>;
+  /** Its command-line flag, if it has one. */
+  readonly flag?: FlagSpec;
+  /** The `repl-sandbox` help line, given the default as shown; absent: not a flag of the evaluating CLI. */
+  readonly cliHelp?: (shownDefault: string) => string;
+  /** The MCP server's default and help line; absent: not a server option. */
+  readonly mcp?: { readonly default?: T; readonly shownDefault?: string; readonly help: (shownDefault: string) => string };
+}
+
+const number = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
+const text = (value: string): string => value;
+
+/** Every option of {@link SandboxOptions}, in the order they are checked (`permissions` reads `isolation` and `cwd`). */
+export const OPTIONS = {
+  timeout: {
+    scope: 'run',
+    default: 60_000,
+    check: milliseconds,
+    flag: { name: 'timeout', short: 't', arg: '<ms>', fromText: number },
+    cliHelp: (d) => `wall-clock limit for setup and code (default ${d}; Infinity: none)`,
+    mcp: { default: 30_000, help: (d) => `timeout of a call that sets none (default ${d})` },
+  },
+  maxOutput: {
+    scope: 'run',
+    default: 50_000,
+    check: count(0, true),
+    flag: { name: 'max-output', arg: '<bytes>', fromText: number },
+    cliHelp: (d) => `output kept, then a truncation note (default ${d}; Infinity: all)`,
+    mcp: { default: 20_000, help: (d) => `output kept per call (default ${d})` },
+  },
+  setup: {
+    scope: 'run',
+    default: Object.freeze([]),
+    check: setupList,
+    flag: { name: 'setup', short: 's', arg: '<code>', multiple: true, fromText: text },
+    cliHelp: () => 'run first, in the same context, output not captured (repeatable)',
+  },
+  language: { scope: 'run', default: undefined, shownDefault: 'js', check: language },
+  onOutput: {
+    scope: 'run',
+    default: undefined,
+    check: (value: unknown, name: string): ((chunk: string) => void) => (typeof value === 'function' ? (value as (chunk: string) => void) : fail(name, 'a function', value)),
+  },
+  signal: {
+    scope: 'run',
+    default: undefined,
+    check: (value: unknown, name: string): AbortSignal => (isAbortSignal(value) ? value : fail(name, 'an AbortSignal', value)),
+  },
+  filename: {
+    scope: 'run',
+    default: '<sandbox>',
+    check: (value: unknown, name: string): string =>
+      typeof value === 'string' && value !== '' && !/[\n\r]/.test(value) ? value : fail(name, 'a non-empty single-line string', value),
+  },
+  isolation: {
+    scope: 'sandbox',
+    default: 'worker',
+    check: isolation,
+    flag: { name: 'isolation', arg: '<level>', fromText: text },
+    cliHelp: (d) => `${ISOLATIONS.slice(0, -1).join(', ')} or ${ISOLATIONS.at(-1) ?? ''} (default: ${d}; with --json, process)`,
+    mcp: {
+      default: 'process',
+      help: (d) =>
+        `${ISOLATIONS.slice(0, -1).join(', ')} or ${ISOLATIONS.at(-1) ?? ''} (default: ${d}): code in worker or context can write to the server's own stdout (fs.writeSync(1)), which is the JSON-RPC stream`,
+    },
+  },
+  warm: { scope: 'sandbox', computeDefault: () => availableParallelism(), shownDefault: 'os.availableParallelism()', check: count(0, false) },
+  concurrency: { scope: 'sandbox', computeDefault: () => availableParallelism(), shownDefault: 'os.availableParallelism()', check: count(1, false) },
+  maxQueue: { scope: 'sandbox', default: Infinity, check: count(0, true) },
+  memoryLimit: {
+    scope: 'sandbox',
+    default: undefined,
+    check: megabytes,
+    flag: { name: 'memory-limit', arg: '<MB>', fromText: number },
+    cliHelp: () => 'V8 heap limit of the isolate, whole MB; beyond it: crashed (out-of-memory)',
+    mcp: { help: () => 'V8 heap limit per isolate, whole MB' },
+  },
+  cwd: { scope: 'sandbox', computeDefault: () => process.cwd(), shownDefault: 'process.cwd()', check: directory },
+  env: { scope: 'sandbox', default: undefined, shownDefault: 'a copy of process.env', check: environment },
+  logger: { scope: 'sandbox', default: undefined, shownDefault: 'silent', check: logger },
+  permissions: { scope: 'sandbox', default: undefined, check: permissions },
+} satisfies { readonly [K in keyof SandboxOptions]-?: OptionSpec<NonNullable<SandboxOptions[K]>> & { readonly scope: K extends keyof RunOptions ? 'run' : 'sandbox' } };
+
+/** The MCP server's default `maxLength` is its `maxOutput` plus this: room for the value's text. */
+export const MAX_LENGTH_OVER_OUTPUT = 20_000;
+
+/** The MCP server's own options (also the bounds of `handleToolCall`'s options). */
+export const SERVER_OPTIONS = {
+  maxTimeout: {
+    scope: 'server',
+    default: Infinity,
+    check: milliseconds,
+    flag: { name: 'max-timeout', arg: '<ms>', fromText: number },
+    mcp: { default: 120_000, help: (d) => `the largest timeout a call may ask for (default ${d})` },
+  },
+  maxLength: {
+    scope: 'server',
+    default: Infinity,
+    check: count(0, true),
+    flag: { name: 'max-length', arg: '<chars>', fromText: number },
+    mcp: { shownDefault: `max-output + ${MAX_LENGTH_OVER_OUTPUT}`, help: (d) => `bound of the text returned to the model (default ${d})` },
+  },
+} satisfies Record<'maxTimeout' | 'maxLength', OptionSpec<number> & { readonly scope: 'server' }>;
+
+/** Options of the library, the server and the tool helpers, by name. */
+export type OptionName = keyof typeof OPTIONS | keyof typeof SERVER_OPTIONS;
+
+/** Every option, by name. */
+export const ALL_OPTIONS: { readonly [K in OptionName]: (typeof OPTIONS & typeof SERVER_OPTIONS)[K] } = { ...OPTIONS, ...SERVER_OPTIONS };
+
+/** The default of an option as help texts show it. */
+export function shownDefault(spec: OptionSpec, which: 'library' | 'mcp' = 'library'): string {
+  if (which === 'mcp' && spec.mcp !== undefined) return spec.mcp.shownDefault ?? String(spec.mcp.default ?? spec.default);
+  return spec.shownDefault ?? String(spec.default);
+}
+
+/**
+ * Checks one option's value as the library does: the value to use, or the
+ * library's TypeError. `label` names it in the message (default: its name).
+ */
+export function checkOption<K extends OptionName>(name: K, value: unknown, label: string = name): ReturnType<(typeof ALL_OPTIONS)[K]['check']> {
+  const spec: OptionSpec = ALL_OPTIONS[name];
+  return spec.check(value, label, {}) as ReturnType<(typeof ALL_OPTIONS)[K]['check']>;
+}
+
+const ENTRIES = Object.entries(OPTIONS) as readonly (readonly [keyof SandboxOptions, OptionSpec])[];
+const RUN_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'run').map(([key]) => key);
+const SANDBOX_ONLY_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'sandbox').map(([key]) => key);
+const SANDBOX_KEYS: readonly string[] = ENTRIES.map(([key]) => key);
+
+/** Defaults of every run, frozen. */
+export const RUN_DEFAULTS: ResolvedRunOptions = Object.freeze(
+  Object.fromEntries(ENTRIES.filter(([, spec]) => spec.scope === 'run').map(([key, spec]) => [key, spec.default])),
+) as unknown as ResolvedRunOptions;
 
 /** Edit distance of two short strings (for "did you mean"). */
 function distance(a: string, b: string): number {
@@ -177,52 +467,22 @@ function checkKnownKeys(options: object, known: readonly string[], where: string
   }
 }
 
-/** `\`-1\` (number)`: how a received value is shown in validation messages. */
-function shown(value: unknown): string {
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return `\`${inspect(value, { depth: 1, breakLength: Infinity })}\` (${type})`;
-}
-
-function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${shown(value)}`);
-}
-
-function checkMilliseconds(name: string, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    fail(name, 'a non-negative number of milliseconds or Infinity', value);
-  }
-  return value;
-}
-
-function checkCount(name: string, value: unknown, min: number, allowInfinity: boolean): number {
-  const ok =
-    typeof value === 'number' && value >= min && (Number.isInteger(value) || (allowInfinity && value === Infinity));
-  if (!ok) fail(name, `an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}`, value);
-  return value;
-}
-
-/** The `aborted` getter of Node's AbortSignal: it throws for anything that is not a real one. */
-const abortedGetter = Reflect.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
-
-/**
- * A real AbortSignal, of any realm: its own `aborted` getter accepts it (a
- * brand check). A look-alike object would pass a duck-type check and then
- * throw in the host when the run tries to listen to it.
- */
-function isAbortSignal(value: unknown): value is AbortSignal {
-  if (typeof value !== 'object' || value === null) return false;
-  try {
-    abortedGetter?.call(value);
-    return abortedGetter !== undefined;
-  } catch {
-    return false;
-  }
-}
-
 /** Checks the code argument of `run()`. */
 export function checkCode(code: unknown): string {
   if (typeof code !== 'string') fail('code', 'a string', code);
   return code;
+}
+
+/** The options of `scope` in `given`, checked, over `base` (a given value replaces the base one). */
+function resolveScope(scope: 'run' | 'sandbox', given: Readonly<Record<string, unknown>>, base: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const resolved: Record<string, unknown> = { ...base };
+  for (const [key, spec] of ENTRIES) {
+    if (spec.scope !== scope) continue;
+    const value = given[key];
+    if (value !== undefined) resolved[key] = spec.check(value, key, resolved);
+    else if (!(key in base)) resolved[key] = spec.computeDefault === undefined ? spec.default : spec.computeDefault();
+  }
+  return resolved;
 }
 
 /**
@@ -238,95 +498,15 @@ export function resolveRunOptions(options: RunOptions | undefined, defaults: Res
     }
   }
   checkKnownKeys(options, RUN_KEYS, 'run()');
-  return readRunOptions(options, defaults);
-}
-
-function readRunOptions(options: RunOptions, defaults: ResolvedRunOptions): ResolvedRunOptions {
-  const { timeout, maxOutput, setup, language, onOutput, signal, filename } = options;
-  let setupList = defaults.setup;
-  if (setup !== undefined) {
-    const list: readonly unknown[] = typeof setup === 'string' ? [setup] : Array.isArray(setup) ? setup : fail('setup', 'a string or an array of strings', setup);
-    list.forEach((item, i) => {
-      if (typeof item !== 'string') fail(`setup[${i}]`, 'a string', item);
-    });
-    setupList = Object.freeze([...(list as string[])]);
-  }
-  if (language !== undefined && language !== 'js' && language !== 'ts') fail('language', "'js' or 'ts'", language);
-  if (onOutput !== undefined && typeof onOutput !== 'function') fail('onOutput', 'a function', onOutput);
-  if (signal !== undefined && !isAbortSignal(signal)) fail('signal', 'an AbortSignal', signal);
-  if (filename !== undefined && (typeof filename !== 'string' || filename === '' || /[\n\r]/.test(filename))) {
-    fail('filename', 'a non-empty single-line string', filename);
-  }
-  return {
-    timeout: timeout === undefined ? defaults.timeout : checkMilliseconds('timeout', timeout),
-    maxOutput: maxOutput === undefined ? defaults.maxOutput : checkCount('maxOutput', maxOutput, 0, true),
-    setup: setupList,
-    language: language ?? defaults.language,
-    onOutput: onOutput ?? defaults.onOutput,
-    signal: signal ?? defaults.signal,
-    filename: filename ?? defaults.filename,
-  };
-}
-
-/** Validates a permission profile and copies it with every path absolute (relative ones resolved against `cwd`). */
-function resolvePermissions(permissions: unknown, isolation: Isolation, cwd: string): PermissionProfile {
-  if (typeof permissions !== 'object' || permissions === null) fail('permissions', 'an object', permissions);
-  if (isolation !== 'process') {
-    throw new TypeError(`\`permissions\` needs \`isolation: 'process'\` (Node's permission model is per process), got isolation '${isolation}'`);
-  }
-  const { allowRead, allowWrite } = permissions as PermissionProfile;
-  const isPathList = (value: unknown): value is readonly string[] =>
-    Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '' && !item.includes('\0'));
-  // '*' stays Node's "everything"; anything else becomes absolute, as the isolate's own cwd would make it.
-  const absolute = (paths: readonly string[]): readonly string[] => Object.freeze(paths.map((p) => (p === '*' ? p : path.resolve(cwd, p))));
-  if (allowRead !== undefined && allowRead !== '*' && !isPathList(allowRead)) fail('permissions.allowRead', "'*' or an array of paths", allowRead);
-  if (allowWrite !== undefined && !isPathList(allowWrite)) fail('permissions.allowWrite', 'an array of paths', allowWrite);
-  return Object.freeze({
-    ...(allowRead === undefined ? {} : { allowRead: allowRead === '*' ? allowRead : absolute(allowRead) }),
-    ...(allowWrite === undefined ? {} : { allowWrite: absolute(allowWrite) }),
-  });
-}
-
-function isLogger(value: unknown): value is Logger {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Record<string, unknown>;
-  return ['child', 'debug', 'info', 'warn', 'error'].every((method) => typeof candidate[method] === 'function');
+  return resolveScope('run', options as Record<string, unknown>, defaults as unknown as Record<string, unknown>) as unknown as ResolvedRunOptions;
 }
 
 /** Copies and validates sandbox options, filling in every default. */
 export function resolveSandboxOptions(options: SandboxOptions | undefined): ResolvedSandboxOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options', 'an object', options);
-  const given = options ?? {};
+  const given = (options ?? {}) as Record<string, unknown>;
   checkKnownKeys(given, SANDBOX_KEYS, 'createSandbox()');
-  const { isolation = 'worker', warm, concurrency, maxQueue, memoryLimit, cwd, env, logger, permissions } = given;
-  if (!ISOLATIONS.includes(isolation)) fail('isolation', "'context', 'worker' or 'process'", isolation);
-  if (memoryLimit !== undefined && (typeof memoryLimit !== 'number' || !(memoryLimit > 0) || memoryLimit === Infinity)) {
-    fail('memoryLimit', 'a positive number of megabytes', memoryLimit);
-  }
-  if (cwd !== undefined) {
-    if (typeof cwd !== 'string' || cwd === '') fail('cwd', 'a directory path', cwd);
-    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) fail('cwd', 'an existing directory', cwd);
-  }
-  if (env !== undefined) {
-    if (typeof env !== 'object' || env === null || Array.isArray(env)) fail('env', 'an object of strings', env);
-    for (const [key, value] of Object.entries(env)) {
-      if (value !== undefined && typeof value !== 'string') fail(`env.${key}`, 'a string or undefined', value);
-    }
-  }
-  if (logger !== undefined && !isLogger(logger)) fail('logger', 'a pino-compatible logger (child, debug, info, warn, error)', logger);
-  const resolvedCwd = cwd ?? process.cwd();
-  const profile = permissions === undefined ? undefined : resolvePermissions(permissions, isolation, resolvedCwd);
-  const cores = availableParallelism();
-  return {
-    isolation,
-    warm: warm === undefined ? cores : checkCount('warm', warm, 0, false),
-    concurrency: concurrency === undefined ? cores : checkCount('concurrency', concurrency, 1, false),
-    maxQueue: maxQueue === undefined ? Infinity : checkCount('maxQueue', maxQueue, 0, true),
-    memoryLimit,
-    cwd: resolvedCwd,
-    env: env === undefined ? undefined : { ...env },
-    logger,
-    permissions: profile,
-    runDefaults: readRunOptions(given, RUN_DEFAULTS),
-  };
+  const sandbox = resolveScope('sandbox', given, {}) as unknown as Omit<ResolvedSandboxOptions, 'runDefaults'>;
+  const runDefaults = resolveScope('run', given, RUN_DEFAULTS as unknown as Record<string, unknown>) as unknown as ResolvedRunOptions;
+  return { ...sandbox, runDefaults };
 }

@@ -3,9 +3,8 @@
  * API accepts, and one handler that validates what the model sent, runs it
  * and returns the text to give back to the model.
  */
-import { inspect } from 'node:util';
 import { formatResult } from './format.js';
-import type { RunOptions } from './options.js';
+import { checkOption, fail, type RunOptions, SERVER_OPTIONS } from './options.js';
 import type { RunResult } from './result.js';
 import { run, type Sandbox } from './sandbox.js';
 
@@ -115,16 +114,6 @@ export const toolDefinition: ToolDefinition = deepFreeze({
 
 const INPUT_KEYS = Object.keys(toolDefinition.inputSchema.properties);
 
-/** `\`-1\` (number)`: how a received value is shown in validation messages. */
-function shown(value: unknown): string {
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return `\`${inspect(value, { depth: 1, breakLength: Infinity, maxStringLength: 200 })}\` (${type})`;
-}
-
-function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${shown(value)}`);
-}
-
 /**
  * Checks a model's tool input against {@link toolDefinition}'s schema. A
  * string is parsed as JSON first (OpenAI sends `arguments` as a string).
@@ -148,14 +137,10 @@ function parseToolInput(input: unknown): ToolInput {
   }
   const { code, language, timeout } = fields;
   if (typeof code !== 'string') fail('code', 'a string', code);
-  if (language !== undefined && language !== 'js' && language !== 'ts') fail('language', "'js' or 'ts'", language);
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-    fail('timeout', 'a non-negative number of milliseconds', timeout);
-  }
   return {
     code,
-    ...(language === undefined ? {} : { language }),
-    ...(timeout === undefined ? {} : { timeout }),
+    ...(language === undefined ? {} : { language: checkOption('language', language) }),
+    ...(timeout === undefined ? {} : { timeout: checkOption('timeout', timeout) }),
   };
 }
 
@@ -178,14 +163,35 @@ function parseToolInput(input: unknown): ToolInput {
  * // text === 'hi\n=> 42', result.ok === true
  */
 export async function handleToolCall(input: unknown, sandbox?: Sandbox, options: ToolCallOptions = {}): Promise<ToolCallResult> {
-  const { maxTimeout = Infinity, maxLength, signal } = options;
-  if (typeof maxTimeout !== 'number' || !(maxTimeout >= 0)) fail('maxTimeout', 'a non-negative number of milliseconds or Infinity', maxTimeout);
-  const { code, language, timeout } = parseToolInput(input);
+  const { maxTimeout, maxLength, signal } = options;
+  return runToolCall(input, sandbox, {
+    maxTimeout: maxTimeout === undefined ? SERVER_OPTIONS.maxTimeout.default : checkOption('maxTimeout', maxTimeout),
+    maxLength: maxLength === undefined ? SERVER_OPTIONS.maxLength.default : checkOption('maxLength', maxLength),
+    ...(signal === undefined ? {} : { signal }),
+  });
+}
+
+/** {@link ToolCallOptions} checked, plus the timeout of a call that gives none. */
+export interface CheckedToolCallOptions {
+  readonly maxTimeout: number;
+  readonly maxLength: number;
+  /** Default: the sandbox's. */
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * {@link handleToolCall} with its options checked already (the MCP server
+ * checks them once, at start-up): only the model's input is checked here.
+ */
+export async function runToolCall(input: unknown, sandbox: Sandbox | undefined, options: CheckedToolCallOptions): Promise<ToolCallResult> {
+  const { maxTimeout, maxLength, signal } = options;
+  const { code, language, timeout = options.timeout } = parseToolInput(input);
   const runOptions: RunOptions = {
     ...(language === undefined ? {} : { language }),
     ...(timeout === undefined ? {} : { timeout: Math.min(timeout, maxTimeout) }),
     ...(signal === undefined ? {} : { signal }),
   };
   const result = await (sandbox === undefined ? run(code, runOptions) : sandbox.run(code, runOptions));
-  return { text: formatResult(result, maxLength === undefined ? {} : { maxLength }), result };
+  return { text: formatResult(result, { maxLength }), result };
 }

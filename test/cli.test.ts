@@ -228,7 +228,7 @@ describe.concurrent('repl-sandbox: exit codes', () => {
       [['--timeout'], /--timeout/],
       [['--max-output', '1.5', '1'], /--max-output expects a non-negative integer or Infinity, got '1.5'/],
       [['--memory-limit', '0', '1'], /--memory-limit expects a positive number of megabytes, got '0'/],
-      [['--isolation', 'vm', '1'], /--isolation expects context, worker or process, got 'vm'/],
+      [['--isolation', 'vm', '1'], /--isolation expects 'context', 'worker' or 'process', got 'vm'/],
       [['--json', '--quiet', '1'], /--json and --quiet exclude each other/],
       [[], /no code given/],
       [['1', '2'], /expected one code argument, got 2 \(quote the code\)/],

@@ -63,7 +63,7 @@ describe('sandbox lifecycle', () => {
       warn: (_: object, msg?: string) => lines.push({ level: 'warn', msg }),
       error: (_: object, msg?: string) => lines.push({ level: 'error', msg }),
     };
-    const sandbox = useSandbox({ warm: 0, logger: logger as never });
+    const sandbox = useSandbox({ warm: 0, logger });
     expectError(await sandbox.run('while (true) {}', { timeout: 100 }), 'timeout');
     expectError(await sandbox.run('process.exit(5)'), 'crashed');
     expect(lines).toContainEqual({ level: 'warn', msg: expect.stringMatching(/timed out/) as unknown });

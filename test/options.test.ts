@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createSandbox, run, SandboxClosedError } from 'repl-sandbox';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OPTIONS, resolveSandboxOptions, RUN_DEFAULTS } from '../src/options.js';
 import { useSandbox } from './helpers.js';
 
 describe('caller mistakes are TypeErrors that name the option and show the value', () => {
@@ -64,5 +68,29 @@ describe('caller mistakes are TypeErrors that name the option and show the value
     const error = await closed.run('1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SandboxClosedError);
     expect((error as SandboxClosedError).code).toBe('ERR_SANDBOX_CLOSED');
+  });
+});
+
+describe('the options table', () => {
+  it('memoryLimit is normalized once to whole megabytes: rounded down, at least 1', () => {
+    expect(resolveSandboxOptions({ memoryLimit: 64.9 }).memoryLimit).toBe(64);
+    expect(resolveSandboxOptions({ memoryLimit: 0.5 }).memoryLimit).toBe(1);
+    expect(resolveSandboxOptions({ memoryLimit: 128 }).memoryLimit).toBe(128);
+    expect(resolveSandboxOptions({}).memoryLimit).toBeUndefined();
+    expect(() => resolveSandboxOptions({ memoryLimit: Infinity })).toThrow('Expected `memoryLimit` to be a positive number of megabytes, got `Infinity` (number)');
+  });
+
+  it('the run defaults are the table\'s', () => {
+    expect(RUN_DEFAULTS.timeout).toBe(OPTIONS.timeout.default);
+    expect(RUN_DEFAULTS.maxOutput).toBe(OPTIONS.maxOutput.default);
+    expect(RUN_DEFAULTS.filename).toBe(OPTIONS.filename.default);
+    expect(resolveSandboxOptions({}).isolation).toBe(OPTIONS.isolation.default);
+  });
+
+  it('the published types do not import pino', () => {
+    const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+    const declarations = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.d.ts'));
+    expect(declarations.length).toBeGreaterThan(0);
+    for (const file of declarations) expect(readFileSync(join(dist, file), 'utf8'), file).not.toMatch(/from ['"]pino['"]|import\(['"]pino['"]\)/);
   });
 });

@@ -84,8 +84,8 @@ describe('handleToolCall', () => {
       [{}, 'Expected `code` to be a string, got `undefined` (undefined)'],
       [{ code: 42 }, 'Expected `code` to be a string, got `42` (number)'],
       [{ code: '1', language: 'python' }, "Expected `language` to be 'js' or 'ts', got `'python'` (string)"],
-      [{ code: '1', timeout: -5 }, 'Expected `timeout` to be a non-negative number of milliseconds, got `-5` (number)'],
-      [{ code: '1', timeout: '5s' }, "Expected `timeout` to be a non-negative number of milliseconds, got `'5s'` (string)"],
+      [{ code: '1', timeout: -5 }, 'Expected `timeout` to be a non-negative number of milliseconds or Infinity, got `-5` (number)'],
+      [{ code: '1', timeout: '5s' }, "Expected `timeout` to be a non-negative number of milliseconds or Infinity, got `'5s'` (string)"],
       [{ code: '1', cwd: '/' }, 'Unexpected property `cwd` in the tool input: expected only `code`, `language`, `timeout`'],
     ];
     for (const [input, message] of cases) {

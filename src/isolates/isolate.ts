@@ -83,6 +83,7 @@ export interface IsolateProvider {
 export interface IsolateConfig {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
+  /** Whole megabytes, normalized by the options (see `SandboxOptions.memoryLimit`). */
   readonly memoryLimit: number | undefined;
 }
 
@@ -94,7 +95,7 @@ export interface IsolateConfig {
  */
 export const ISOLATE_EXEC_ARGV: readonly string[] = ['--experimental-vm-modules'];
 
-/** The `resourceLimits` a Worker gets for a `memoryLimit` in MB (none when unset). */
+/** The `resourceLimits` a Worker gets for a `memoryLimit` in whole MB, as the options normalize it (none when unset). */
 export function resourceLimits(memoryLimit: number | undefined): { resourceLimits?: { maxOldGenerationSizeMb: number } } {
   return memoryLimit === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: memoryLimit } };
 }

@@ -53,7 +53,7 @@ export class ProcessIsolate implements Isolate {
     const boot: ProcessBootData = { cwd: config.cwd, harnessFile: PROCESS_HARNESS_FILE };
     const execArgv = [
       ...ISOLATE_EXEC_ARGV,
-      ...(config.memoryLimit === undefined ? [] : [`--max-old-space-size=${Math.max(1, Math.floor(config.memoryLimit))}`]),
+      ...(config.memoryLimit === undefined ? [] : [`--max-old-space-size=${config.memoryLimit}`]),
       ...(config.permissions === undefined ? [] : permissionFlags(config.permissions)),
     ];
     this.#child = spawn(process.execPath, [...execArgv, PROCESS_HARNESS_FILE, JSON.stringify(boot)], {
