@@ -44,14 +44,16 @@ module.exports = {
       },
     },
     {
-      // The command line and the MCP server are clients of the public API.
-      // cli.ts may also load the MCP server, the package's other public entry.
+      // The command line and the MCP server are clients of the public API,
+      // plus the options table every entry point reads its options from.
+      // cli.ts may also load the MCP server, the package's other public entry;
+      // mcp.ts the tool helpers' run (public too, through ./index.js).
       files: ['src/cli.ts', 'src/mcp.ts'],
       rules: {
         'no-restricted-imports': ['error', {
           patterns: [{
-            regex: '^\\.\\.?/(?!(index|mcp)\\.js$)',
-            message: 'cli.ts and mcp.ts import only the public API: ./index.js (and ./mcp.js).',
+            regex: '^\\.\\.?/(?!(index|mcp|options|tools)\\.js$)',
+            message: 'cli.ts and mcp.ts import only the public API (./index.js, ./mcp.js, ./tools.js) and the options table (./options.js).',
           }],
         }],
       },

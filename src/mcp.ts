@@ -37,7 +37,7 @@ import {
   SandboxOverloadedError,
   toolDefinition,
 } from './index.js';
-import type { SandboxLogger as Logger } from './logger.js';
+import type { SandboxLogger as Logger } from './index.js';
 import { checkOption, fail, MAX_LENGTH_OVER_OUTPUT, OPTIONS, SERVER_OPTIONS } from './options.js';
 import { runToolCall } from './tools.js';
 
