@@ -17,7 +17,7 @@ export interface RunOptions {
   readonly timeout?: number;
   /**
    * Bytes of UTF-8 output kept. Past the cap the output is cut on a character
-   * boundary and the seed's note is appended, e.g.
+   * boundary and a note is appended, e.g.
    * `\n...(truncated, showing first 48.8KB of 97.7KB)`. `Infinity` keeps all.
    * @default 50_000
    */

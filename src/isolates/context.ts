@@ -70,6 +70,8 @@ export class ContextPool implements IsolateProvider {
   }
 
   get warm(): number {
+    // piscina may still be starting a replacement for a worker aborted just before destroy(): none is ours after close.
+    if (this.#closed) return 0;
     return Math.max(0, this.#piscina.threads.length - this.#busy);
   }
 
@@ -86,8 +88,11 @@ export class ContextPool implements IsolateProvider {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#piscina.destroy();
   }
+
+  #closed = false;
 
   readonly #track = (delta: number): void => {
     this.#busy += delta;
