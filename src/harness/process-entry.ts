@@ -8,9 +8,8 @@
  * the run's key, so nothing printed before a hang or a kill is lost and
  * nothing the code writes there passes for a report.
  */
-import type { HostMessage, ProcessBootData } from '../protocol.js';
+import type { ProcessBootData } from '../protocol.js';
 import { KEY_BYTES } from '../protocol.js';
-import type { TaskRun } from './evaluate.js';
 import { createFrameSplitter, createFrameWriter } from './frames.js';
 import { createRuntime } from './runtime.js';
 
@@ -20,12 +19,10 @@ const REPORT_FD = 3;
 const { cwd, harnessFile } = JSON.parse(process.argv[2] ?? '{}') as ProcessBootData;
 const write = createFrameWriter(REPORT_FD);
 const bootKey = new Uint8Array(KEY_BYTES);
-const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
 
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: false });
 const sandbox = runtime.newContext();
 const { context } = sandbox;
-let run: TaskRun | undefined;
 
 const input = process.stdin;
 // Captured now: the code may replace process.exit before the host goes away.
@@ -35,24 +32,18 @@ input.once('end', () => exit(0));
 input.once('error', () => exit(0));
 input.on(
   'data',
-  createFrameSplitter((message) => {
-    const request = message as HostMessage;
-    if (request.type === 'resend') {
-      run?.resend(request);
-      return;
-    }
-    if (run !== undefined) return;
-    const key = fromHex(request.key);
-    const started = runtime.runTask(request, {
-      context,
-      // The key goes in the frame header only, never into the report.
-      send: (report) => write(report, key),
-      outputTotal: undefined,
-      reportOutputTotal: true,
-      keepAlive: true,
-    });
-    run = started.run;
-    void started.finished;
-  }),
+  createFrameSplitter(
+    runtime.serveOne((task) => {
+      const key = Buffer.from(task.key, 'hex');
+      return {
+        context,
+        // The key goes in the frame header only, never into the report.
+        send: (report) => write(report, key),
+        outputTotal: undefined,
+        reportOutputTotal: true,
+        keepAlive: true,
+      };
+    }) as (message: unknown) => void,
+  ),
 );
 void runtime.warmUp(sandbox).then(() => write({ type: 'ready' }, bootKey));

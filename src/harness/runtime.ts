@@ -2,7 +2,7 @@ import { constants as osConstants } from 'node:os';
 import { captureProcessStreams, createCapturedConsole } from './console.js';
 import { createDynamicImport, createSandboxContext, type SandboxContext } from './context.js';
 import type * as vm from 'node:vm';
-import type { RunReport, TaskMessage } from '../protocol.js';
+import type { HostMessage, RunReport, TaskMessage } from '../protocol.js';
 import { TaskRun } from './evaluate.js';
 import { OutputSink } from './output.js';
 import { StackFormatter, type StackSources } from './stack.js';
@@ -53,6 +53,12 @@ export interface HarnessRuntime {
    * `finished` resolves once its result or exception has been sent.
    */
   runTask(task: TaskMessage, io: TaskIo): { readonly run: TaskRun; readonly finished: Promise<void> };
+  /**
+   * The host's messages to a single-use isolate: the first task is started
+   * with the `io` that `ioFor` gives it (the key's home), later tasks are
+   * ignored, and resend requests go to the running task.
+   */
+  serveOne(ioFor: (task: TaskMessage) => TaskIo): (message: HostMessage) => void;
   /**
    * Runs a throwaway task through the whole hot path (compile, evaluate,
    * capture, inspect, report) in `context`. A fresh isolate runs everything
@@ -111,6 +117,13 @@ export function createRuntime(options: {
       const run = new TaskRun(task, { context, sink, send, outputTotal, reportOutputTotal, importModule: runtime.importModule, cleanStack: stacks.clean });
       active = run;
       return { run, finished: run.run() };
+    },
+    serveOne: (ioFor) => {
+      let run: TaskRun | undefined;
+      return (message) => {
+        if (message.type === 'resend') run?.resend(message);
+        else if (run === undefined) run = runtime.runTask(message, ioFor(message)).run;
+      };
     },
     warmUp: async ({ context }) => {
       const unit = { code: 'console.log("warm", { up: [1] }); [new Date(0), new Map([[1, "x"]])]', filename: '<warmup>', async: false };

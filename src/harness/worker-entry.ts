@@ -4,8 +4,7 @@
  * waits for exactly one task on its private port.
  */
 import { MessagePort, workerData } from 'node:worker_threads';
-import type { HarnessMessage, HostMessage, RunReport, WorkerBootData } from '../protocol.js';
-import type { TaskRun } from './evaluate.js';
+import type { HarnessMessage, RunReport, WorkerBootData } from '../protocol.js';
 import { createRuntime } from './runtime.js';
 import { sealThread } from './seal.js';
 
@@ -23,18 +22,15 @@ const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProce
 const sandbox = runtime.newContext();
 const { context } = sandbox;
 const total = new Float64Array(outputTotal);
-let run: TaskRun | undefined;
 
-port.on('message', (message: HostMessage) => {
-  if (message.type === 'resend') {
-    run?.resend(message);
-    return;
-  }
-  if (run !== undefined) return;
-  const { key } = message;
-  const report = (body: RunReport): void => send({ ...body, key });
-  const started = runtime.runTask(message, { context, send: report, outputTotal: total, reportOutputTotal: false, keepAlive: true });
-  run = started.run;
-  void started.finished;
-});
+port.on(
+  'message',
+  runtime.serveOne(({ key }) => ({
+    context,
+    send: (report: RunReport): void => send({ ...report, key }),
+    outputTotal: total,
+    reportOutputTotal: false,
+    keepAlive: true,
+  })),
+);
 void runtime.warmUp(sandbox).then(() => send({ type: 'ready' }));

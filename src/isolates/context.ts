@@ -1,13 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import type * as PiscinaModule from 'piscina';
 import type { Piscina } from 'piscina';
 import { CONTEXT_HARNESS_FILE } from '../harness-location.js';
 import type { SandboxLogger } from '../logger.js';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, TaskMessage } from '../protocol.js';
 import { lazyRequire } from '../lazy-require.js';
-import { drainPort } from './drain.js';
-import { forgedError, isHarnessMessage, Resends } from './validate.js';
+import { ReportPort } from './report-port.js';
 import {
   type Acquired,
   ISOLATE_EXEC_ARGV,
@@ -106,11 +105,8 @@ class ContextTask implements Lease {
   readonly #abort = new AbortController();
   readonly #outputBytes: Float64Array;
   readonly #outputTotal: SharedArrayBuffer;
-  #port: MessagePort | undefined;
-  #key: string | undefined;
+  #port: ReportPort | undefined;
   #listener: IsolateListener | undefined;
-  #stopped = false;
-  #resends: Resends | undefined;
   #settled: Promise<void> = Promise.resolve();
 
   constructor(piscina: Piscina<ContextTaskPayload, void>, track: (delta: number) => void) {
@@ -122,24 +118,13 @@ class ContextTask implements Lease {
 
   start(task: TaskMessage, listener: IsolateListener): void {
     const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    this.#key = task.key;
     this.#listener = listener;
-    const resends = new Resends(
-      (attempt) => port1.postMessage({ type: 'resend', attempt }),
-      (error) => this.#broken(error),
-    );
-    this.#resends = resends;
-    port1.on('message', (message: unknown) => {
-      if (this.#stopped) return;
-      resends.settle();
-      if (isHarnessMessage(message, task.key)) this.#listener?.message(message);
-      else this.#broken(forgedError());
+    this.#port = new ReportPort(port1, {
+      report: (message) => this.#listener?.message(message),
+      broken: (error) => this.#broken(error),
     });
-    // A report V8 wrote but the host cannot read back: ask for it flatter.
-    port1.on('messageerror', () => {
-      if (!this.#stopped) resends.unreadable();
-    });
+    // The task itself travels with piscina's message; the port only has to know its key.
+    this.#port.expect(task.key);
     this.#track(1);
     this.#settled = this.#piscina
       .run({ port: port2, outputTotal: this.#outputTotal, task }, { transferList: [port2], signal: this.#abort.signal })
@@ -151,7 +136,7 @@ class ContextTask implements Lease {
   }
 
   terminate(): Promise<HarnessMessage[]> {
-    const pending = this.#port === undefined || this.#stopped ? [] : drainPort(this.#port, this.#key);
+    const pending = this.#port?.drain() ?? [];
     this.#stop();
     // piscina terminates the worker running an aborted task and starts another.
     this.#abort.abort();
@@ -181,8 +166,6 @@ class ContextTask implements Lease {
 
   /** Forgets the listener and closes the port: whatever the code queued on it is dropped, not read. */
   #stop(): void {
-    this.#stopped = true;
-    this.#resends?.settle();
     this.#listener = undefined;
     this.#port?.close();
   }

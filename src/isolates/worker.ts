@@ -1,8 +1,7 @@
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { WORKER_HARNESS_FILE } from '../harness-location.js';
-import type { HarnessMessage, HostMessage, TaskMessage, WorkerBootData } from '../protocol.js';
-import { drainPort } from './drain.js';
-import { forgedError, isHarnessMessage, Resends } from './validate.js';
+import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
+import { ReportPort } from './report-port.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener, resourceLimits } from './isolate.js';
 
 /**
@@ -15,23 +14,17 @@ export class WorkerIsolate implements Isolate {
   readonly id: number;
   readonly ready: Promise<void>;
   readonly #worker: Worker;
-  readonly #port: MessagePort;
+  readonly #port: ReportPort;
   readonly #outputBytes: Float64Array;
   #listener: IsolateListener | undefined;
-  #key: string | undefined;
   #error: Error | undefined;
   #exited = false;
   #killed = false;
-  readonly #resends = new Resends(
-    (attempt) => this.#post({ type: 'resend', attempt }),
-    (error) => this.#broken(error),
-  );
 
   constructor(config: IsolateConfig) {
     const { port1, port2 } = new MessageChannel();
     const outputTotal = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
     this.#outputBytes = new Float64Array(outputTotal);
-    this.#port = port1;
     const workerData: WorkerBootData = { port: port2, outputTotal, cwd: config.cwd, harnessFile: WORKER_HARNESS_FILE };
     this.#worker = new Worker(WORKER_HARNESS_FILE, {
       workerData,
@@ -48,16 +41,13 @@ export class WorkerIsolate implements Isolate {
       ...resourceLimits(config.memoryLimit),
     });
     this.id = this.#worker.threadId;
+    let booted!: () => void;
+    this.#port = new ReportPort(port1, {
+      report: (message) => (message.type === 'ready' ? booted() : this.#listener?.message(message)),
+      broken: (error) => this.#broken(error),
+    });
     this.ready = new Promise<void>((resolve, reject) => {
-      this.#port.on('message', (message: unknown) => {
-        if (this.#killed) return;
-        if (!isHarnessMessage(message, this.#key)) return this.#broken(forgedError());
-        if (message.type === 'ready') return resolve();
-        this.#resends.settle();
-        this.#listener?.message(message);
-      });
-      // A report V8 wrote but the host cannot read back (too deep, a cycle through an Error's cause).
-      this.#port.on('messageerror', () => this.#unreadable());
+      booted = resolve;
       this.#worker.on('error', (error) => {
         this.#error ??= error;
       });
@@ -80,14 +70,13 @@ export class WorkerIsolate implements Isolate {
 
   start(task: TaskMessage, listener: IsolateListener): void {
     this.#listener = listener;
-    this.#key = task.key;
     this.#worker.ref();
-    this.#post(task);
+    this.#port.start(task);
   }
 
   terminate(): Promise<HarnessMessage[]> {
     // Drain before the kill: messages still queued on the port die with it.
-    const pending = this.#killed ? [] : drainPort(this.#port, this.#key);
+    const pending = this.#port.drain();
     this.#kill();
     return Promise.resolve(pending);
   }
@@ -98,15 +87,6 @@ export class WorkerIsolate implements Isolate {
 
   outputBytes(): number {
     return this.#outputBytes[0] ?? 0;
-  }
-
-  #post(message: HostMessage): void {
-    this.#port.postMessage(message);
-  }
-
-  #unreadable(): void {
-    if (this.#killed || this.#key === undefined) return;
-    this.#resends.unreadable();
   }
 
   /** The channel cannot be trusted any more: stop the worker at once, dropping what it queued, and report it as crashed. */
@@ -121,7 +101,6 @@ export class WorkerIsolate implements Isolate {
   #kill(quiet = true): void {
     if (this.#killed) return;
     this.#killed = true;
-    this.#resends.settle();
     if (quiet) this.#listener = undefined;
     // Closed now: whatever the code queued on the port is freed, not read.
     this.#port.close();
