@@ -24,3 +24,14 @@ export class SandboxOverloadedError extends Error {
     this.maxQueue = maxQueue;
   }
 }
+
+/**
+ * `createSandbox({ isolation: 'confined' })` on a host where bubblewrap is
+ * missing or cannot create namespaces (macOS, Windows, a container without
+ * user namespaces). The library never falls back to a weaker level by itself:
+ * catch this to choose one explicitly.
+ */
+export class ConfinementUnavailableError extends Error {
+  override readonly name = 'ConfinementUnavailableError';
+  readonly code = 'ERR_CONFINEMENT_UNAVAILABLE';
+}

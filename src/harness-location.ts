@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -12,3 +14,15 @@ export const CONTEXT_HARNESS_FILE = fileURLToPath(new URL('./harness/context.cjs
 
 /** The script each `'process'` isolate runs. */
 export const PROCESS_HARNESS_FILE = fileURLToPath(new URL('./harness/process.cjs', import.meta.url));
+
+let harnessDirectories: readonly string[] | undefined;
+
+/**
+ * What a child-process harness reads: its bundle's directory and the package
+ * it loads for the code's first `import()` (`import-meta-resolve`, left out
+ * of the bundle). The permission model must allow them; `'confined'` mounts them.
+ */
+export function harnessPaths(): readonly string[] {
+  harnessDirectories ??= [path.dirname(PROCESS_HARNESS_FILE), path.dirname(createRequire(PROCESS_HARNESS_FILE).resolve('import-meta-resolve'))];
+  return harnessDirectories;
+}

@@ -5,8 +5,8 @@
  */
 export { createSandbox, run, Sandbox, type SandboxStats } from './sandbox.js';
 export { formatResult, type FormatOptions } from './format.js';
-export { SandboxClosedError, SandboxOverloadedError } from './errors.js';
-export type { Isolation, PermissionProfile, RunOptions, SandboxOptions } from './options.js';
+export { ConfinementUnavailableError, SandboxClosedError, SandboxOverloadedError } from './errors.js';
+export type { ConfineOptions, Isolation, PermissionProfile, RunOptions, SandboxOptions } from './options.js';
 export type { SandboxLogger } from './logger.js';
 export type { RunError, RunFailure, RunResult, RunSuccess, RunTimings } from './result.js';
 export { handleToolCall, toolDefinition, type ToolCallOptions, type ToolCallResult, type ToolDefinition, type ToolInput, type ToolInputSchema } from './tools.js';

@@ -44,13 +44,19 @@ export interface RunOptions {
 }
 
 /** The isolation levels, from cheapest to most protective. */
-export type Isolation = 'context' | 'worker' | 'process';
+export type Isolation = 'context' | 'worker' | 'process' | 'confined';
 
 /** Options of a {@link Sandbox}. The {@link RunOptions} among them are defaults for every run. */
 export interface SandboxOptions extends RunOptions {
   /**
-   * What is fresh for every evaluation. `'worker'`: a new Worker (V8 isolate
-   * and Node environment) with its own vm context.
+   * What is fresh for every evaluation. `'context'`: a new vm context in a
+   * pooled worker thread. `'worker'`: a new Worker (V8 isolate and Node
+   * environment) with its own vm context. `'process'`: a new child process.
+   * `'confined'`: a new child process inside Linux namespaces (bubblewrap),
+   * with no network, none of the host's files but what it needs and `cwd`
+   * (read-only), none of the host's environment and no capabilities: the
+   * level for code nobody read (see {@link SandboxOptions.confine}). Throws
+   * `ConfinementUnavailableError` where bubblewrap cannot run.
    * @default 'worker'
    */
   readonly isolation?: Isolation;
@@ -82,8 +88,9 @@ export interface SandboxOptions extends RunOptions {
    */
   readonly cwd?: string;
   /**
-   * The isolate's `process.env`.
-   * @default a copy of the host's `process.env`
+   * The isolate's `process.env`, exactly.
+   * @default a copy of the host's `process.env`; under `'confined'`, only
+   * `PATH`, `HOME` and `TMPDIR` (both the run's scratch `/tmp`) and `LANG`
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
@@ -100,6 +107,33 @@ export interface SandboxOptions extends RunOptions {
    * followed wherever they point. Network access is NOT restricted.
    */
   readonly permissions?: PermissionProfile;
+  /**
+   * `isolation: 'confined'` only: what of the host the sandbox reaches
+   * beyond Node itself, this package's harness and `cwd` (read-only).
+   * Relative paths are resolved against `cwd`; each must exist.
+   */
+  readonly confine?: ConfineOptions;
+}
+
+/** What a `'confined'` isolate may reach of the host. */
+export interface ConfineOptions {
+  /**
+   * `true` shares the host's network namespace: the internet and the host's
+   * own loopback services (databases, metadata endpoints…).
+   * @default false (a network namespace of its own: nothing is reachable)
+   */
+  readonly network?: boolean;
+  /** Host files or directories visible read-only, at the same paths. */
+  readonly read?: readonly string[];
+  /** Host files or directories visible read-write, at the same paths. Default: none. */
+  readonly write?: readonly string[];
+}
+
+/** {@link ConfineOptions} checked, paths absolute. */
+export interface ResolvedConfine {
+  readonly network: boolean;
+  readonly read: readonly string[];
+  readonly write: readonly string[];
 }
 
 /**
@@ -141,12 +175,14 @@ export interface ResolvedSandboxOptions {
   readonly env: Readonly<Record<string, string | undefined>> | undefined;
   readonly logger: SandboxLogger | undefined;
   readonly permissions: PermissionProfile | undefined;
+  /** Set exactly when `isolation` is `'confined'`. */
+  readonly confine: ResolvedConfine | undefined;
   readonly runDefaults: ResolvedRunOptions;
 }
 
 
 /** The isolation levels, in the order help and messages list them. */
-export const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
+export const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process', 'confined'];
 
 // ---------------------------------------------------------------------------
 // Checks. Each returns the value to use (copied, normalized) or throws the
@@ -225,7 +261,7 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 }
 
 function isolation(value: unknown, name: string): Isolation {
-  if (!(ISOLATIONS as readonly unknown[]).includes(value)) fail(name, "'context', 'worker' or 'process'", value);
+  if (!(ISOLATIONS as readonly unknown[]).includes(value)) fail(name, "'context', 'worker', 'process' or 'confined'", value);
   return value as Isolation;
 }
 
@@ -277,6 +313,35 @@ function permissions(value: unknown, name: string, resolved: Readonly<Record<str
   });
 }
 
+/** Paths for a sandbox to mount: non-empty strings, absolute against `cwd`, existing now (bubblewrap cannot mount what is not there). */
+function existingPaths(value: unknown, name: string, cwd: string): readonly string[] {
+  if (!Array.isArray(value)) fail(name, 'an array of paths', value);
+  return Object.freeze(
+    value.map((item: unknown, i) => {
+      if (typeof item !== 'string' || item === '' || item.includes('\0')) fail(`${name}[${i}]`, 'a path', item);
+      const absolute = path.resolve(cwd, item);
+      if (statSync(absolute, { throwIfNoEntry: false }) === undefined) fail(`${name}[${i}]`, 'an existing file or directory', item);
+      return absolute;
+    }),
+  );
+}
+
+/** Validates `confine` (only with `isolation: 'confined'`), every path absolute and existing. */
+function confine(value: unknown, name: string, resolved: Readonly<Record<string, unknown>>): ResolvedConfine {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, 'an object', value);
+  const level = resolved['isolation'] as Isolation;
+  if (level !== 'confined') throw new TypeError(`\`${name}\` needs \`isolation: 'confined'\`, got isolation '${level}'`);
+  const cwd = resolved['cwd'] as string;
+  const given = value as ConfineOptions;
+  checkKnownKeys(given, ['network', 'read', 'write'], `\`${name}\``);
+  if (given.network !== undefined && typeof given.network !== 'boolean') fail(`${name}.network`, 'a boolean', given.network);
+  return Object.freeze({
+    network: given.network ?? false,
+    read: given.read === undefined ? Object.freeze([]) : existingPaths(given.read, `${name}.read`, cwd),
+    write: given.write === undefined ? Object.freeze([]) : existingPaths(given.write, `${name}.write`, cwd),
+  });
+}
+
 // ---------------------------------------------------------------------------
 // The options table: every option of the library, the CLI and the MCP server,
 // once. The resolvers, the known-keys lists, "did you mean", the command
@@ -318,7 +383,7 @@ export interface OptionSpec<T = unknown> {
 const number = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
 const text = (value: string): string => value;
 
-/** Every option of {@link SandboxOptions}, in the order they are checked (`permissions` reads `isolation` and `cwd`). */
+/** Every option of {@link SandboxOptions}, in the order they are checked (`permissions` and `confine` read `isolation` and `cwd`). */
 export const OPTIONS = {
   timeout: {
     scope: 'run',
@@ -365,11 +430,14 @@ export const OPTIONS = {
     default: 'worker',
     check: isolation,
     flag: { name: 'isolation', arg: '<level>', fromText: text },
-    cliHelp: (d) => `${ISOLATIONS.slice(0, -1).join(', ')} or ${ISOLATIONS.at(-1) ?? ''} (default: ${d}; with --json, process)`,
+    cliHelp: (d) =>
+      `${ISOLATIONS.slice(0, -1).join(', ')} or ${ISOLATIONS.at(-1) ?? ''} (default: ${d}; with --json, process); ` +
+      'confined (Linux, bubblewrap: no network, no host files but cwd read-only, no host env) is the one for code nobody read',
     mcp: {
       default: 'process',
       help: (d) =>
-        `${ISOLATIONS.slice(0, -1).join(', ')} or ${ISOLATIONS.at(-1) ?? ''} (default: ${d}): code in worker or context can write to the server's own stdout (fs.writeSync(1)), which is the JSON-RPC stream`,
+        `${ISOLATIONS.slice(0, -1).join(', ')} or ${ISOLATIONS.at(-1) ?? ''} (default: ${d}): code in worker or context can write to the server's own stdout (fs.writeSync(1)), which is the JSON-RPC stream; ` +
+        'use confined (Linux, bubblewrap: no network, no host files but cwd read-only, no host env) for model-written code',
     },
   },
   warm: { scope: 'sandbox', computeDefault: () => availableParallelism(), shownDefault: 'os.availableParallelism()', check: count(0, false) },
@@ -387,6 +455,7 @@ export const OPTIONS = {
   env: { scope: 'sandbox', default: undefined, shownDefault: 'a copy of process.env', check: environment },
   logger: { scope: 'sandbox', default: undefined, shownDefault: 'silent', check: logger },
   permissions: { scope: 'sandbox', default: undefined, check: permissions },
+  confine: { scope: 'sandbox', default: undefined, shownDefault: "{ network: false } under 'confined'", check: confine },
 } satisfies { readonly [K in keyof SandboxOptions]-?: OptionSpec<NonNullable<SandboxOptions[K]>> & { readonly scope: K extends keyof RunOptions ? 'run' : 'sandbox' } };
 
 /** The MCP server's default `maxLength` is its `maxOutput` plus this: room for the value's text. */
@@ -501,12 +570,19 @@ export function resolveRunOptions(options: RunOptions | undefined, defaults: Res
   return resolveScope('run', options as Record<string, unknown>, defaults as unknown as Record<string, unknown>) as unknown as ResolvedRunOptions;
 }
 
+/** `'confined'` with no `confine` given: no network, nothing but what it needs. */
+const NO_CONFINE: ResolvedConfine = Object.freeze({ network: false, read: Object.freeze([]), write: Object.freeze([]) });
+
 /** Copies and validates sandbox options, filling in every default. */
 export function resolveSandboxOptions(options: SandboxOptions | undefined): ResolvedSandboxOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options', 'an object', options);
   const given = (options ?? {}) as Record<string, unknown>;
   checkKnownKeys(given, SANDBOX_KEYS, 'createSandbox()');
-  const sandbox = resolveScope('sandbox', given, {}) as unknown as Omit<ResolvedSandboxOptions, 'runDefaults'>;
+  const resolved = resolveScope('sandbox', given, {}) as unknown as Omit<ResolvedSandboxOptions, 'runDefaults'>;
+  if (resolved.isolation === 'confined' && path.resolve(resolved.cwd) === path.parse(path.resolve(resolved.cwd)).root) {
+    throw new TypeError("`cwd` '/' under isolation 'confined' would mount the whole host read-only: give a project directory (and `confine.read` for more)");
+  }
+  const sandbox = resolved.isolation === 'confined' && resolved.confine === undefined ? { ...resolved, confine: NO_CONFINE } : resolved;
   const runDefaults = resolveScope('run', given, RUN_DEFAULTS as unknown as Record<string, unknown>) as unknown as ResolvedRunOptions;
   return { ...sandbox, runDefaults };
 }

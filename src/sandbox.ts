@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { SandboxClosedError, SandboxOverloadedError } from './errors.js';
 import { Execution } from './execution.js';
 import { ContextPool } from './isolates/context.js';
+import { assertConfinementAvailable } from './isolates/confine.js';
 import type { IsolateProvider } from './isolates/isolate.js';
 import { ProcessIsolate } from './isolates/process.js';
 import { WarmPool } from './isolates/warm-pool.js';
@@ -256,10 +257,13 @@ function createProvider(options: ResolvedSandboxOptions, logger: SandboxLogger):
   if (options.isolation === 'context') {
     return new ContextPool({ cwd, env, memoryLimit, warm, concurrency, logger });
   }
+  // Never a weaker level in its place: where bubblewrap cannot run, createSandbox() throws.
+  if (options.isolation === 'confined') assertConfinementAvailable();
+  const { permissions, confine } = options;
   const launch =
-    options.isolation === 'process'
-      ? () => new ProcessIsolate({ cwd, env, memoryLimit, permissions: options.permissions })
-      : () => new WorkerIsolate({ cwd, env, memoryLimit });
+    options.isolation === 'worker'
+      ? () => new WorkerIsolate({ cwd, env, memoryLimit })
+      : () => new ProcessIsolate({ cwd, env, memoryLimit, permissions, confine });
   return new WarmPool(launch, {
     warm,
     // One boot per core, plus one: part of a boot waits (thread start, file

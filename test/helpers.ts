@@ -1,8 +1,24 @@
 import { afterAll } from 'vitest';
-import { createSandbox, type RunFailure, type RunResult, type RunSuccess, type Sandbox, type SandboxOptions } from 'repl-sandbox';
+import { ConfinementUnavailableError, createSandbox, type RunFailure, type RunResult, type RunSuccess, type Sandbox, type SandboxOptions } from 'repl-sandbox';
+
+/**
+ * Whether `'confined'` can run here (bubblewrap installed, namespaces
+ * allowed). Where it cannot, its tests are skipped with one line saying why;
+ * under `CI=true` they never are (CI installs bubblewrap).
+ */
+export const CONFINED_AVAILABLE: boolean = (() => {
+  try {
+    void createSandbox({ isolation: 'confined', warm: 0 }).close();
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConfinementUnavailableError) || process.env['CI'] === 'true') throw error;
+    console.warn(`[repl-sandbox tests] 'confined' tests skipped: ${error.message}`);
+    return false;
+  }
+})();
 
 /** The isolation levels every behaviour test runs against. */
-export const LEVELS = ['worker', 'context', 'process'] as const;
+export const LEVELS = CONFINED_AVAILABLE ? (['worker', 'context', 'process', 'confined'] as const) : (['worker', 'context', 'process'] as const);
 
 /** A sandbox closed after the file's tests. */
 export function useSandbox(options?: SandboxOptions): Sandbox {

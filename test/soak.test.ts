@@ -17,8 +17,8 @@ import { runHostScript } from './hostile/helpers.js';
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-/** Runs per level: 'process' boots a whole node per run (~8–12/s on 2 cores), 'context' reuses its pool (~40–75/s). */
-const RUNS = { worker: 150, context: 300, process: 100 } as const;
+/** Runs per level: 'process' and 'confined' boot a whole node per run (~8–12/s on 2 cores), 'context' reuses its pool (~40–75/s). */
+const RUNS = { worker: 150, context: 300, process: 100, confined: 100 } as const;
 
 /** What the mix's kinds must come out as, counted. */
 function expectedOutcomes(runs: number): Record<string, number> {

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { PROCESS_HARNESS_FILE } from '../harness-location.js';
+import { harnessPaths } from '../harness-location.js';
 import type { PermissionProfile } from '../options.js';
 
 /*
@@ -21,15 +20,6 @@ import type { PermissionProfile } from '../options.js';
  *   is given; the flag does not exist before 25.
  */
 
-/** The directory of `import-meta-resolve`, which the harness loads for the code's first `import()`. */
-let importResolverDirectory: string | undefined;
-
-/** What the harness itself reads: its bundle and the package it loads for `import()`. */
-function harnessReadPaths(): string[] {
-  importResolverDirectory ??= path.dirname(createRequire(PROCESS_HARNESS_FILE).resolve('import-meta-resolve'));
-  return [path.dirname(PROCESS_HARNESS_FILE), importResolverDirectory];
-}
-
 /** One flag per path, each path normalized once (Node 20 aborts on a repeated path). */
 function pathFlags(flag: string, paths: readonly string[]): string[] {
   const unique = new Set(paths.map((p) => (p === '*' ? p : path.resolve(p))));
@@ -46,7 +36,7 @@ export function permissionFlags(profile: PermissionProfile, nodeVersion: string 
   const stable = major >= 24 || (major === 23 && minor >= 5) || (major === 22 && minor >= 13);
   const flags = [stable ? '--permission' : '--experimental-permission'];
   const read = profile.allowRead ?? '*';
-  flags.push(...pathFlags('--allow-fs-read', read === '*' ? ['*'] : [...read, ...harnessReadPaths()]));
+  flags.push(...pathFlags('--allow-fs-read', read === '*' ? ['*'] : [...read, ...harnessPaths()]));
   flags.push(...pathFlags('--allow-fs-write', profile.allowWrite ?? []));
   // The README promises that the network is not restricted: keep it so where Node would restrict it.
   if (major >= 25) flags.push('--allow-net');

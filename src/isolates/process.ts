@@ -3,21 +3,26 @@ import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { PROCESS_HARNESS_FILE } from '../harness-location.js';
-import type { PermissionProfile } from '../options.js';
+import type { PermissionProfile, ResolvedConfine } from '../options.js';
 import type { HarnessMessage, HostMessage, ProcessBootData, TaskMessage } from '../protocol.js';
+import { Confinement } from './confinement.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { permissionFlags } from './permissions.js';
 import { forgedError, isHarnessMessage, isRunReport, malformedError, Resends, unreadableError } from './validate.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener } from './isolate.js';
 
-/** A `'process'` isolate may also run under Node's permission model. */
+/** A `'process'` isolate may also run under Node's permission model; a `'confined'` one is a process isolate inside bubblewrap. */
 export interface ProcessIsolateConfig extends IsolateConfig {
   readonly permissions: PermissionProfile | undefined;
+  /** Set for `'confined'`. */
+  readonly confine?: ResolvedConfine | undefined;
 }
 
 /** RSS a Node process needs before the code allocates anything; the watchdog adds it to `memoryLimit`. */
 const BASE_RSS_MB = 96;
 const WATCH_INTERVAL_MS = 50;
+/** Why a confined run was killed by the host's task watchdog. */
+const TOO_MANY_TASKS = 'The sandbox started more processes and threads than a confined run may have';
 /** How long a killed child may take to close its pipes before we stop waiting for its last messages. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -26,6 +31,10 @@ const CLOSE_GRACE_MS = 2_000;
  * process group so that a kill takes whatever it spawned with it. A
  * `memoryLimit` bounds the V8 heap (`--max-old-space-size`) and, through a
  * watchdog on the child's RSS, Buffers and everything else too.
+ *
+ * The `'confined'` level is the same child started by bubblewrap (see
+ * {@link Confinement}): the kill then ends its whole PID namespace, and the
+ * watchdog adds up the RSS of every process in it.
  */
 export class ProcessIsolate implements Isolate {
   readonly id: number;
@@ -47,27 +56,34 @@ export class ProcessIsolate implements Isolate {
   #watchdog: NodeJS.Timeout | undefined;
   #killed = false;
   #protocolError: Error | undefined;
+  readonly #confinement: Confinement | undefined;
 
   constructor(config: ProcessIsolateConfig) {
     this.#memoryLimit = config.memoryLimit;
+    this.#confinement = config.confine === undefined ? undefined : new Confinement({ cwd: config.cwd, confine: config.confine, env: config.env });
     const boot: ProcessBootData = { cwd: config.cwd, harnessFile: PROCESS_HARNESS_FILE };
     const execArgv = [
       ...ISOLATE_EXEC_ARGV,
       ...(config.memoryLimit === undefined ? [] : [`--max-old-space-size=${config.memoryLimit}`]),
       ...(config.permissions === undefined ? [] : permissionFlags(config.permissions)),
     ];
-    this.#child = spawn(process.execPath, [...execArgv, PROCESS_HARNESS_FILE, JSON.stringify(boot)], {
+    const nodeArgs = [...execArgv, PROCESS_HARNESS_FILE, JSON.stringify(boot)];
+    const plan = this.#confinement?.spawnPlan(nodeArgs) ?? { command: process.execPath, args: nodeArgs, env: config.env ?? process.env, stdio: [] };
+    this.#child = spawn(plan.command, plan.args, {
       cwd: config.cwd,
-      env: config.env ?? process.env,
+      env: plan.env,
       // Pipes only: stdin carries the task in, fd 3 the reports out, stderr
       // says why a child died. No Node IPC channel: its internal messages
       // (NODE_HANDLE_ACK…), sent by the code with process.send, make Node's
-      // own code in the host assert. fd 1 goes nowhere.
-      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+      // own code in the host assert. fd 1 goes nowhere. bubblewrap's own
+      // pipes follow.
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe', ...plan.stdio],
       // Its own process group: killing the group kills what the code spawned.
       detached: true,
     });
     this.id = this.#child.pid ?? -1;
+    const attached = this.#confinement?.attach(this.#child);
+    attached?.catch((error: Error) => this.#broken(error));
     this.#reports = this.#child.stdio[3] as Readable;
     // The child may close its stdin or exit before the task arrives: never an error in the host.
     this.#child.stdin?.on('error', () => {});
@@ -77,6 +93,7 @@ export class ProcessIsolate implements Isolate {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-4096);
     });
     this.#closed = new Promise<void>((resolve) => this.#child.once('close', () => resolve()));
+    if (this.#confinement !== undefined) void this.#closed.then(() => this.#confinement?.dispose());
     let booted!: () => void;
     this.#reader = new FrameReader({
       // The frame header carried the right key (the boot key before the task): the shape is what is left to check.
@@ -122,7 +139,7 @@ export class ProcessIsolate implements Isolate {
     this.#child.ref();
     (this.#reports as { ref?: () => void }).ref?.();
     this.#send(task);
-    if (this.#memoryLimit !== undefined && process.platform === 'linux') this.#watchMemory(this.#memoryLimit);
+    if ((this.#memoryLimit !== undefined || this.#confinement !== undefined) && process.platform === 'linux') this.#watch(this.#memoryLimit);
   }
 
   async terminate(): Promise<HarnessMessage[]> {
@@ -159,6 +176,7 @@ export class ProcessIsolate implements Isolate {
     } catch {
       this.#child.kill('SIGKILL');
     }
+    this.#confinement?.kill();
   }
 
   /** The report stream cannot be trusted any more: stop the child, report it as crashed. */
@@ -172,10 +190,17 @@ export class ProcessIsolate implements Isolate {
     for (const stream of [this.#child.stdin, this.#child.stderr, this.#reports]) (stream as { unref?: () => void } | null)?.unref?.();
   }
 
-  #watchMemory(limitMb: number): void {
-    const limitKb = (limitMb + BASE_RSS_MB) * 1024;
+  /** Kills the child past `memoryLimit` (RSS) and, confined where no kernel bound holds, past its task count. */
+  #watch(limitMb: number | undefined): void {
+    const limitKb = limitMb === undefined ? Infinity : (limitMb + BASE_RSS_MB) * 1024;
+    const confinement = this.#confinement;
     this.#watchdog = setInterval(() => {
-      if (residentKb(this.id) <= limitKb) return;
+      if (confinement?.overTaskLimit() === true) return this.#broken(new Error(TOO_MANY_TASKS));
+      if (limitKb === Infinity) return;
+      const pids = confinement === undefined ? [this.id] : confinement.pids();
+      let resident = 0;
+      for (const pid of pids) resident += residentKb(pid);
+      if (resident <= limitKb) return;
       this.#killedForMemory = true;
       this.#kill();
     }, WATCH_INTERVAL_MS);
