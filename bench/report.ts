@@ -74,6 +74,8 @@ export function computeRatios(scenarios: Record<string, ScenarioOutcome>): Ratio
   const inProcess = engine(scenarios, 'vm-in-process');
   const pairedOutcome = scenarios['paired-ratios'];
   const paired = pairedOutcome?.ok === true && pairedOutcome.result.kind === 'paired' ? pairedOutcome.result : undefined;
+  const confinedOutcome = scenarios['confined-vs-process'];
+  const confined = confinedOutcome?.ok === true && confinedOutcome.result.kind === 'confined-paired' ? confinedOutcome.result : undefined;
   return [
     ratio('warm p50 / bare p50', 'sandbox-warm sequential p50 ÷ bare-worker sequential p50', warm?.sequential.latencyMs.p50, bare?.sequential.latencyMs.p50, {
       op: '<=',
@@ -116,6 +118,16 @@ export function computeRatios(scenarios: Record<string, ScenarioOutcome>): Ratio
       op: '>=',
       value: 1,
       label: '≥ 1',
+    }),
+    ratio('confined p50 / process p50 (paired)', "confined-vs-process: median over rounds of 'confined' warm p50 ÷ 'process' warm p50 in the same round", confined?.p50ConfinedOverProcess, confined === undefined ? undefined : 1, {
+      op: '<=',
+      value: 1.5,
+      label: '≤ 1.5',
+    }),
+    ratio('confined c8 / process c8 (paired)', "confined-vs-process: median over rounds of 'confined' calls/s at c8 ÷ 'process' at c8 in the same round", confined?.c8ConfinedOverProcess, confined === undefined ? undefined : 1, {
+      op: '>=',
+      value: 0.8,
+      label: '≥ 0.8',
     }),
   ];
 }
@@ -226,6 +238,19 @@ export function renderMarkdown(doc: BenchDocument): string {
           [
             ...result.rounds.map((r, i) => [i + 1, ...keys.map((k) => r.callsPerSec[k]), r.warmC8OverBestBare, r.warmC8OverWarmC2, r.otherCpuPercent]),
             ['median', ...keys.map((k) => result.medianCallsPerSec[k]), result.warmC8OverBestBare, result.warmC8OverWarmC2, null],
+          ],
+        ),
+        '',
+      );
+    } else if (result.kind === 'confined-paired') {
+      const keys = Object.keys(result.medianCallsPerSec);
+      out.push(`## confined-vs-process`, '', result.description, '');
+      out.push(
+        table(
+          ['round', 'process p50 ms', 'confined p50 ms', ...keys.map((k) => `${k} calls/s`), 'p50 confined / process', 'c8 confined / process'],
+          [
+            ...result.rounds.map((r, i) => [i + 1, r.p50Ms.process, r.p50Ms.confined, ...keys.map((k) => r.callsPerSec[k]), r.p50ConfinedOverProcess, r.c8ConfinedOverProcess]),
+            ['median', result.medianP50Ms.process, result.medianP50Ms.confined, ...keys.map((k) => result.medianCallsPerSec[k]), result.p50ConfinedOverProcess, result.c8ConfinedOverProcess],
           ],
         ),
         '',

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect, parseArgs } from 'node:util';
 import superjson, { type SuperJSONResult } from 'superjson';
-import { createSandbox, formatResult, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
+import { type ConfineOptions, createSandbox, formatResult, type Isolation, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
 import type { McpServerOptions, startMcpServer } from './mcp.js';
 import { ALL_OPTIONS, checkOption, failureOf, type OptionName, type OptionSpec, shownDefault } from './options.js';
 
@@ -42,6 +42,13 @@ function tableFlag(option: OptionName, help: 'cli' | 'mcp'): Flag {
 
 const HELP_FLAG: Flag = { name: 'help', short: 'h', help: 'show this help' };
 
+/** `confine` as flags, with --isolation confined. */
+const CONFINE_FLAGS: readonly Flag[] = [
+  { name: 'network', help: "confined: share the host's network (the internet and the host's loopback services); default: none" },
+  { name: 'read', arg: '<path>', multiple: true, help: 'confined: a host path visible read-only (repeatable; cwd always is)' },
+  { name: 'write', arg: '<path>', multiple: true, help: 'confined: a host path visible read-write (repeatable; default: none)' },
+];
+
 /** The flags of `repl-sandbox`, in the order help lists them. */
 const EVALUATE_FLAGS: readonly Flag[] = [
   { name: 'file', short: 'f', arg: '<path>', help: 'read the code from a file (.ts, .mts, .cts imply --ts)' },
@@ -51,6 +58,7 @@ const EVALUATE_FLAGS: readonly Flag[] = [
   tableFlag('setup', 'cli'),
   { name: 'setup-file', arg: '<path>', multiple: true, help: 'like --setup, the code read from a file (repeatable, in order)' },
   tableFlag('isolation', 'cli'),
+  ...CONFINE_FLAGS,
   tableFlag('memoryLimit', 'cli'),
   {
     name: 'json',
@@ -70,6 +78,7 @@ const MCP_FLAGS: readonly Flag[] = [
   tableFlag('maxOutput', 'mcp'),
   tableFlag('maxLength', 'mcp'),
   tableFlag('isolation', 'mcp'),
+  ...CONFINE_FLAGS,
   tableFlag('memoryLimit', 'mcp'),
   { name: 'setup-file', arg: '<path>', multiple: true, help: 'code run before every call: helpers the model may use (repeatable)' },
   HELP_FLAG,
@@ -137,7 +146,8 @@ Examples:
   echo 'const n: number = 2; n ** 10' | repl-sandbox --ts -
   repl-sandbox -f script.ts --setup-file helpers.js
   repl-sandbox --json 'new Map([[1, new Date(0)]])'
-  repl-sandbox -q 'require("node:os").cpus().length'`;
+  repl-sandbox -q 'require("node:os").cpus().length'
+  repl-sandbox --isolation confined --write ./out -f model-written.js   # Linux, bubblewrap`;
 
 const MCP_HELP = `Usage: repl-sandbox mcp [options]
 
@@ -151,8 +161,9 @@ server carries on. Needs the optional peer dependency
 Options:
 ${flagLines(MCP_FLAGS)}
 
-Client configuration (e.g. Claude Desktop, Cursor):
-  {"mcpServers": {"repl-sandbox": {"command": "npx", "args": ["-y", "repl-sandbox", "mcp"]}}}`;
+Client configuration (e.g. Claude Desktop, Cursor); for model-written code on
+Linux, confined (bubblewrap: no network, no host files but cwd read-only):
+  {"mcpServers": {"repl-sandbox": {"command": "npx", "args": ["-y", "repl-sandbox", "mcp", "--isolation", "confined"]}}}`;
 
 /** The exit status of each outcome. */
 const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125 } as const;
@@ -189,6 +200,30 @@ function optionFromFlag<K extends OptionName>(option: K, values: Values): Return
     if (failure === undefined) throw error;
     throw new UsageError(`--${flag.name} expects ${failure.expected}, got '${text}'`);
   }
+}
+
+/**
+ * `confine` from --network, --read and --write, checked by the library's own
+ * check (its TypeError becomes a usage error that names the flag); they need
+ * --isolation confined. `undefined` when none is given.
+ */
+function confineFromFlags(values: Values, isolation: Isolation | undefined): ConfineOptions | undefined {
+  const read = stringList(values, 'read');
+  const write = stringList(values, 'write');
+  const network = values['network'] === true;
+  if (!network && read.length === 0 && write.length === 0) return undefined;
+  if (isolation !== 'confined') throw new UsageError(`--network, --read and --write need --isolation confined${isolation === undefined ? '' : `, got --isolation ${isolation}`}`);
+  const confine = { network, read, write };
+  try {
+    checkOption('confine', confine, 'confine', { isolation, cwd: process.cwd() });
+  } catch (error) {
+    const failure = failureOf(error);
+    if (failure === undefined) throw error;
+    const [, list, index] = /^confine\.(read|write)\[(\d+)\]$/.exec(failure.name) ?? [];
+    const text = list === undefined ? '' : ` '${(list === 'read' ? read : write)[Number(index)] ?? ''}'`;
+    throw new UsageError(`--${list ?? 'network'}${text}: expected ${failure.expected}`);
+  }
+  return confine;
 }
 
 function readText(flag: string, path: string): string {
@@ -356,6 +391,7 @@ async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'h
   const maxOutput = optionFromFlag('maxOutput', values);
   const memoryLimit = optionFromFlag('memoryLimit', values);
   const isolation = optionFromFlag('isolation', values);
+  const confine = confineFromFlags(values, isolation);
   return {
     code,
     mode: values.json === true ? 'json' : values.quiet === true ? 'quiet' : 'human',
@@ -367,6 +403,7 @@ async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'h
       // fs.writeSync(1, …) would land inside the JSON document; a process
       // isolate's stdout goes nowhere. An explicit --isolation still wins.
       ...(isolation === undefined ? (values.json === true ? { isolation: 'process' as const } : {}) : { isolation }),
+      ...(confine === undefined ? {} : { confine }),
       ...(memoryLimit === undefined ? {} : { memoryLimit }),
     },
     run: {
@@ -442,6 +479,7 @@ async function serveMcp(argv: readonly string[]): Promise<number> {
   const maxLength = optionFromFlag('maxLength', values);
   const memoryLimit = optionFromFlag('memoryLimit', values);
   const isolation = optionFromFlag('isolation', values);
+  const confine = confineFromFlags(values, isolation);
   const setup = stringList(values, 'setup-file').map((path) => readText('--setup-file', path));
   const options: McpServerOptions = {
     ...(timeout === undefined ? {} : { timeout }),
@@ -449,6 +487,7 @@ async function serveMcp(argv: readonly string[]): Promise<number> {
     ...(maxOutput === undefined ? {} : { maxOutput }),
     ...(maxLength === undefined ? {} : { maxLength }),
     ...(isolation === undefined ? {} : { isolation }),
+    ...(confine === undefined ? {} : { confine }),
     ...(memoryLimit === undefined ? {} : { memoryLimit }),
     ...(setup.length === 0 ? {} : { setup }),
   };

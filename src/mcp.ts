@@ -30,6 +30,7 @@ import {
 import { pino } from 'pino';
 import {
   createSandbox,
+  type ConfineOptions,
   type Isolation,
   type RunResult,
   type Sandbox,
@@ -72,12 +73,16 @@ export interface McpServerOptions {
    * library: code in `'worker'` or `'context'` shares the host's file
    * descriptors, so `fs.writeSync(1, …)` would write into the server's own
    * stdout, the JSON-RPC stream (it could forge replies). A `'process'`
-   * isolate's stdout goes nowhere.
+   * isolate's stdout goes nowhere. For model-written code use `'confined'`
+   * (Linux, bubblewrap): no network, none of the host's files but `cwd`
+   * read-only, none of its environment.
    * @default 'process'
    */
   readonly isolation?: Isolation;
   /** Megabytes of V8 heap per isolate, as the library's `memoryLimit` (whole megabytes, rounded down, at least 1). */
   readonly memoryLimit?: number;
+  /** With `isolation: 'confined'`: what of the host the code may reach (the library's `confine`). */
+  readonly confine?: ConfineOptions;
   /**
    * Code evaluated before every call, in the same context — helpers the
    * model may use. Its output is not captured.
@@ -86,7 +91,7 @@ export interface McpServerOptions {
   /**
    * Run calls in this sandbox instead of one the server creates. The caller
    * owns it (the server never closes it), and then `maxOutput`, `isolation`,
-   * `memoryLimit` and `setup` must not be given: they are the sandbox's.
+   * `memoryLimit`, `setup` and `confine` must not be given: they are the sandbox's.
    * Over stdio, give it `isolation: 'process'` (see `isolation`).
    */
   readonly sandbox?: Sandbox;
@@ -161,9 +166,9 @@ function resolve(options: McpServerOptions): Resolved {
   const maxTimeout = options.maxTimeout === undefined ? Math.max(DEFAULTS.maxTimeout, timeout) : checkOption('maxTimeout', options.maxTimeout);
   if (timeout > maxTimeout) throw new TypeError(`Expected \`timeout\` (${timeout}) to be at most \`maxTimeout\` (${maxTimeout})`);
   const logger = options.logger === undefined ? stderrLogger() : checkOption('logger', options.logger);
-  const { maxOutput = DEFAULTS.maxOutput, isolation = DEFAULTS.isolation, memoryLimit, setup } = options;
+  const { maxOutput = DEFAULTS.maxOutput, isolation = DEFAULTS.isolation, memoryLimit, setup, confine } = options;
   if (options.sandbox !== undefined) {
-    for (const key of ['maxOutput', 'isolation', 'memoryLimit', 'setup'] as const) {
+    for (const key of ['maxOutput', 'isolation', 'memoryLimit', 'setup', 'confine'] as const) {
       if (options[key] !== undefined) throw new TypeError(`\`${key}\` belongs to the sandbox: do not pass it with \`sandbox\``);
     }
   }
@@ -175,6 +180,7 @@ function resolve(options: McpServerOptions): Resolved {
     isolation,
     ...(memoryLimit === undefined ? {} : { memoryLimit }),
     ...(setup === undefined ? {} : { setup }),
+    ...(confine === undefined ? {} : { confine }),
     logger,
   });
   return { timeout, maxTimeout, maxLength, logger, sandbox, ownsSandbox: true };

@@ -493,11 +493,17 @@ export function shownDefault(spec: OptionSpec, which: 'library' | 'mcp' = 'libra
 
 /**
  * Checks one option's value as the library does: the value to use, or the
- * library's TypeError. `label` names it in the message (default: its name).
+ * library's TypeError. `label` names it in the message (default: its name);
+ * `resolved` gives the options it depends on (`confine` reads `isolation` and `cwd`).
  */
-export function checkOption<K extends OptionName>(name: K, value: unknown, label: string = name): ReturnType<(typeof ALL_OPTIONS)[K]['check']> {
+export function checkOption<K extends OptionName>(
+  name: K,
+  value: unknown,
+  label: string = name,
+  resolved: Readonly<Record<string, unknown>> = {},
+): ReturnType<(typeof ALL_OPTIONS)[K]['check']> {
   const spec: OptionSpec = ALL_OPTIONS[name];
-  return spec.check(value, label, {}) as ReturnType<(typeof ALL_OPTIONS)[K]['check']>;
+  return spec.check(value, label, resolved) as ReturnType<(typeof ALL_OPTIONS)[K]['check']>;
 }
 
 const ENTRIES = Object.entries(OPTIONS) as readonly (readonly [keyof SandboxOptions, OptionSpec])[];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import superjson from 'superjson';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONFINED_AVAILABLE, LEVELS } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'repl-sandbox-cli-'));
@@ -85,7 +86,7 @@ describe.concurrent('repl-sandbox: running code', () => {
   });
 
   it('runs at every --isolation level', async () => {
-    for (const level of ['context', 'worker', 'process']) {
+    for (const level of LEVELS) {
       expect(await repl(['--isolation', level, '[typeof process, 6 * 7]'])).toEqual({ status: 0, stdout: "=> [ 'object', 42 ]\n", stderr: '' });
     }
   });
@@ -228,7 +229,10 @@ describe.concurrent('repl-sandbox: exit codes', () => {
       [['--timeout'], /--timeout/],
       [['--max-output', '1.5', '1'], /--max-output expects a non-negative integer or Infinity, got '1.5'/],
       [['--memory-limit', '0', '1'], /--memory-limit expects a positive number of megabytes, got '0'/],
-      [['--isolation', 'vm', '1'], /--isolation expects 'context', 'worker' or 'process', got 'vm'/],
+      [['--isolation', 'vm', '1'], /--isolation expects 'context', 'worker', 'process' or 'confined', got 'vm'/],
+      [['--network', '1'], /--network, --read and --write need --isolation confined/],
+      [['--isolation', 'process', '--write', dir, '1'], /--network, --read and --write need --isolation confined, got --isolation process/],
+      [['--isolation', 'confined', '--read', join(dir, 'missing'), '1'], /--read '.*missing': expected an existing file or directory/],
       [['--json', '--quiet', '1'], /--json and --quiet exclude each other/],
       [[], /no code given/],
       [['1', '2'], /expected one code argument, got 2 \(quote the code\)/],
@@ -246,6 +250,18 @@ describe.concurrent('repl-sandbox: exit codes', () => {
     });
   });
 
+  it.runIf(CONFINED_AVAILABLE)('--isolation confined with --write and --read: the paths given, nothing else of the host', async () => {
+    const out = mkdtempSync(join(dir, 'out-'));
+    const input = mkdtempSync(join(dir, 'in-'));
+    writeFileSync(join(input, 'in.txt'), 'input');
+    const code = `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(join(out, 'out.txt'))}, fs.readFileSync(${JSON.stringify(join(input, 'in.txt'))}, 'utf8') + '!'); [fs.existsSync(${JSON.stringify(dir)} + '/x.js'), Object.keys(process.env).includes('HOSTNAME')]`;
+    expect(await repl(['--isolation', 'confined', '--write', out, '--read', input, code])).toEqual({ status: 0, stdout: '=> [ false, false ]\n', stderr: '' });
+    expect(readFileSync(join(out, 'out.txt'), 'utf8')).toBe('input!');
+    // No network unless --network.
+    const connect = "await fetch('http://127.0.0.1:8/').then(() => 'reached', (e) => e.cause?.code)";
+    expect((await repl(['--isolation', 'confined', connect])).stdout).toBe("=> 'ECONNREFUSED'\n");
+  });
+
   it('code that starts with a dash goes after --', async () => {
     expect((await repl(['--', '-1 + 3'])).stdout).toBe('=> 2\n');
   });
@@ -256,7 +272,7 @@ describe.concurrent('repl-sandbox: help and version', () => {
     const { status, stdout } = await repl(['--help']);
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Usage: repl-sandbox/);
-    for (const flag of ['--file', '--ts', '--timeout', '--max-output', '--setup', '--setup-file', '--isolation', '--memory-limit', '--json', '--quiet', '--version', 'repl-sandbox mcp']) {
+    for (const flag of ['--file', '--ts', '--timeout', '--max-output', '--setup', '--setup-file', '--isolation', '--network', '--read', '--write', '--memory-limit', '--json', '--quiet', '--version', 'repl-sandbox mcp']) {
       expect(stdout).toContain(flag);
     }
     expect(stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}124 .*\n {2}125 /);

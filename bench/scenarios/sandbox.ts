@@ -50,3 +50,11 @@ export const processWarm: EngineDefinition = {
   isolated: true,
   create: (context) => Promise.resolve(sandboxEngine(context, { isolation: 'process' }, true)),
 };
+
+export const confinedWarm: EngineDefinition = {
+  name: 'confined-warm',
+  aliases: ['confined'],
+  description: "repl-sandbox, isolation 'confined' (a child process per call under bubblewrap: own namespaces, no network), default options; warmup() before each series",
+  isolated: true,
+  create: (context) => Promise.resolve(sandboxEngine(context, { isolation: 'confined' }, true)),
+};
