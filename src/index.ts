@@ -1,7 +1,9 @@
 /**
  * repl-sandbox: evaluate JavaScript or TypeScript in a fresh isolate per call,
  * with captured output, a wall-clock timeout and the raw value of the last
- * expression. Best-effort isolation, not a security boundary.
+ * expression. `'context'`, `'worker'` and `'process'` isolate runs from each
+ * other, not from the host; `'confined'` (Linux, bubblewrap) is the level
+ * for code nobody read.
  */
 export { createSandbox, run, Sandbox, type SandboxStats } from './sandbox.js';
 export { formatResult, type FormatOptions } from './format.js';

@@ -111,7 +111,11 @@ interface Resolved {
   readonly logger: Logger;
   readonly sandbox: Sandbox;
   readonly ownsSandbox: boolean;
+  /** What the code can reach beyond its isolate: all of it, unless the server made a `'confined'` sandbox. */
+  readonly reach: { readonly network: boolean; readonly writes: boolean };
 }
+
+const FULL_REACH = { network: true, writes: true } as const;
 
 /** The JSON Schema of the tool's `structuredContent`. */
 const OUTPUT_SCHEMA = {
@@ -173,7 +177,7 @@ function resolve(options: McpServerOptions): Resolved {
     }
   }
   const maxLength = options.maxLength === undefined ? checkOption('maxOutput', maxOutput) + MAX_LENGTH_OVER_OUTPUT : checkOption('maxLength', options.maxLength);
-  if (options.sandbox !== undefined) return { timeout, maxTimeout, maxLength, logger, sandbox: options.sandbox, ownsSandbox: false };
+  if (options.sandbox !== undefined) return { timeout, maxTimeout, maxLength, logger, sandbox: options.sandbox, ownsSandbox: false, reach: FULL_REACH };
   const sandbox = createSandbox({
     timeout,
     maxOutput,
@@ -183,11 +187,12 @@ function resolve(options: McpServerOptions): Resolved {
     ...(confine === undefined ? {} : { confine }),
     logger,
   });
-  return { timeout, maxTimeout, maxLength, logger, sandbox, ownsSandbox: true };
+  const reach = isolation === 'confined' ? { network: confine?.network === true, writes: (confine?.write?.length ?? 0) > 0 } : FULL_REACH;
+  return { timeout, maxTimeout, maxLength, logger, sandbox, ownsSandbox: true, reach };
 }
 
 /** The tool as the server lists it: the shared definition, with this server's timeouts spelled out. */
-function listedTool({ timeout, maxTimeout }: Resolved): Tool {
+function listedTool({ timeout, maxTimeout, reach }: Resolved): Tool {
   const { properties } = toolDefinition.inputSchema;
   return {
     name: toolDefinition.name,
@@ -204,8 +209,8 @@ function listedTool({ timeout, maxTimeout }: Resolved): Tool {
       },
     },
     outputSchema: OUTPUT_SCHEMA,
-    // The code runs with the server's privileges: it may write files and reach the network.
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    // Outside 'confined' the code runs with the server's privileges: it may write files and reach the network.
+    annotations: { readOnlyHint: false, destructiveHint: reach.writes, idempotentHint: false, openWorldHint: reach.network },
   };
 }
 

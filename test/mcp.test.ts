@@ -1,6 +1,8 @@
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { on, once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,6 +13,7 @@ import { pino } from 'pino';
 import { createSandbox } from 'repl-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Mcp from '../src/mcp.js';
+import { CONFINED_AVAILABLE } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const helpers = fileURLToPath(new URL('./fixtures/mcp-helpers.js', import.meta.url));
@@ -314,6 +317,22 @@ describe('repl-sandbox mcp answers any input line and carries on', () => {
     await once(worker, 'exit');
   });
 
+  it.runIf(CONFINED_AVAILABLE)('--isolation confined with --write: the code sees only what the flags give, and no network', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'repl-sandbox-mcp-out-'));
+    try {
+      const { child: confined } = await startServer(['--isolation', 'confined', '--write', out]);
+      const raw = rawClient(confined);
+      const code = `require('fs').writeFileSync(${JSON.stringify(join(out, 'done'))}, 'ok'); [process.pid, Object.keys(process.env).sort().join(), await fetch('http://127.0.0.1:8/').then(() => 'reached', (e) => e.cause?.code)]`;
+      raw.call(1, code);
+      expect(answer(await raw.next())).toBe("=> [ 2, 'HOME,LANG,PATH,PWD,TMPDIR', 'ECONNREFUSED' ]");
+      expect(readFileSync(join(out, 'done'), 'utf8')).toBe('ok');
+      confined.stdin.end();
+      await once(confined, 'exit');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(process.platform === 'linux')('skips a 200 MB line without holding it: the peak RSS grows by far less than the line', async () => {
     const { child: server } = await startServer(['--timeout', '5000']);
     const raw = rawClient(server);
@@ -368,6 +387,23 @@ describe('createMcpServer', () => {
       await client.close();
       await server.close();
     }
+  });
+
+  it.runIf(CONFINED_AVAILABLE)("isolation 'confined': calls run confined, and the tool says it neither writes nor reaches the world", async () => {
+    const server = createMcpServer({ logger: silent, isolation: 'confined' });
+    const client = new Client({ name: 'in-memory', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools[0]?.annotations).toMatchObject({ destructiveHint: false, openWorldHint: false });
+      const result = (await client.callTool({ name: 'run_javascript', arguments: { code: 'process.pid' } })) as CallToolResult;
+      expect(result.content).toEqual([{ type: 'text', text: '=> 2' }]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+    expect(() => createMcpServer({ logger: silent, isolation: 'process', confine: { network: true } })).toThrow("`confine` needs `isolation: 'confined'`");
   });
 
   it('rejects contradictory options with a TypeError naming them', () => {

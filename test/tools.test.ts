@@ -2,7 +2,7 @@ import { handleToolCall, toolDefinition } from 'repl-sandbox';
 import { describe, expect, it } from 'vitest';
 import { type AnthropicMessage, anthropicToolLoop, type AnthropicToolResult, type CreateMessage } from './fixtures/anthropic-loop.js';
 import { type CreateCompletion, type OpenAiMessage, openAiToolLoop } from './fixtures/openai-loop.js';
-import { expectError, useSandbox } from './helpers.js';
+import { CONFINED_AVAILABLE, expectError, useSandbox } from './helpers.js';
 
 const FIBONACCI = 'let [a, b] = [0, 1];\nfor (let i = 0; i < 20; i++) [a, b] = [b, a + b];\nconsole.log("computed");\na';
 
@@ -96,7 +96,8 @@ describe('handleToolCall', () => {
 });
 
 describe('tool loops, driven by a scripted model (no network)', () => {
-  const sandbox = useSandbox({ warm: 1 });
+  // As the README recommends for model-written code, where it can run.
+  const sandbox = useSandbox(CONFINED_AVAILABLE ? { isolation: 'confined', warm: 1 } : { warm: 1 });
 
   it('OpenAI style: tool_calls in, tool messages out, until the answer', async () => {
     const seen: OpenAiMessage[][] = [];
