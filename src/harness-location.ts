@@ -15,6 +15,9 @@ export const CONTEXT_HARNESS_FILE = fileURLToPath(new URL('./harness/context.cjs
 /** The script each `'process'` isolate runs. */
 export const PROCESS_HARNESS_FILE = fileURLToPath(new URL('./harness/process.cjs', import.meta.url));
 
+/** The built package (`dist/`): the host's code and the harness bundles. */
+export const DIST_DIRECTORY = path.dirname(path.dirname(PROCESS_HARNESS_FILE));
+
 let harnessDirectories: readonly string[] | undefined;
 
 /**

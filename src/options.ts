@@ -83,7 +83,8 @@ export interface SandboxOptions extends RunOptions {
    */
   readonly memoryLimit?: number;
   /**
-   * Directory `require()` and `import()` resolve from.
+   * Directory `require()` and `import()` resolve from (a relative one is
+   * resolved against `process.cwd()`).
    * @default process.cwd()
    */
   readonly cwd?: string;
@@ -273,8 +274,9 @@ function megabytes(value: unknown, name: string): number {
 
 function directory(value: unknown, name: string): string {
   if (typeof value !== 'string' || value === '') fail(name, 'a directory path', value);
-  if (!statSync(value, { throwIfNoEntry: false })?.isDirectory()) fail(name, 'an existing directory', value);
-  return value;
+  if (value.includes('\0') || !statSync(value, { throwIfNoEntry: false })?.isDirectory()) fail(name, 'an existing directory', value);
+  // Absolute, so that it means the same in the isolate (a child process starts in it) as here.
+  return path.resolve(value);
 }
 
 function environment(value: unknown, name: string): Readonly<Record<string, string | undefined>> {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPTIONS, resolveSandboxOptions, RUN_DEFAULTS } from '../src/options.js';
-import { useSandbox } from './helpers.js';
+import { LEVELS, useSandbox } from './helpers.js';
 
 describe('caller mistakes are TypeErrors that name the option and show the value', () => {
   const sandbox = useSandbox({ warm: 0 });
@@ -92,5 +92,15 @@ describe('the options table', () => {
     const declarations = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.d.ts'));
     expect(declarations.length).toBeGreaterThan(0);
     for (const file of declarations) expect(readFileSync(join(dist, file), 'utf8'), file).not.toMatch(/from ['"]pino['"]|import\(['"]pino['"]\)/);
+  });
+});
+
+describe('a relative cwd', () => {
+  it.each(LEVELS)('is resolved against process.cwd() when the sandbox is created (%s)', async (isolation) => {
+    // The repository's own packages (superjson) resolve from it however it is spelt.
+    const relative = join('test', '..');
+    await using sandbox = createSandbox({ isolation, cwd: relative, warm: 0 });
+    const result = await sandbox.run(`[typeof require('superjson').stringify, ${isolation === 'worker' || isolation === 'context' ? 'true' : 'process.cwd()'}]`);
+    expect(result.ok && result.result).toEqual(['function', isolation === 'worker' || isolation === 'context' ? true : process.cwd()]);
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfinementUnavailableError } from '../errors.js';
-import { harnessPaths } from '../harness-location.js';
+import { DIST_DIRECTORY, harnessPaths } from '../harness-location.js';
 import type { ResolvedConfine } from '../options.js';
 import { pidsCgroupAvailable } from './pids-cgroup.js';
 
@@ -24,6 +24,7 @@ import { pidsCgroupAvailable } from './pids-cgroup.js';
  *   cwd                       read-only, and the working directory
  *   confine.read              read-only
  *   confine.write             read-write
+ *   Node, dist/, the harness  read-only again, where a write path covers them
  * Nothing else of the host exists inside: no home directories, no /run
  * (its sockets), no /var, no /root, no host /tmp.
  */
@@ -165,10 +166,21 @@ export function bwrapArguments(config: ConfineConfig, fds?: { readonly info: num
   const readOnly = [nodeBinary(), ...harnessPaths(), config.cwd, ...config.confine.read];
   for (const p of readOnly) args.push('--ro-bind', p, p);
   for (const p of config.confine.write) args.push('--bind', p, p);
+  // What runs the code stays read-only even inside a write path (say, a project
+  // whose node_modules holds this package): the Node binary, the harness, and
+  // the host's own code in dist/, which the next host would load.
+  const keep = [nodeBinary(), DIST_DIRECTORY, ...harnessPaths()];
+  for (const p of keep) if (config.confine.write.some((dir) => isWithin(p, dir))) args.push('--ro-bind', p, p);
   args.push('--chdir', config.cwd);
   if (fds !== undefined) args.push('--info-fd', String(fds.info));
   if (fds?.block !== undefined) args.push('--block-fd', String(fds.block));
   return args;
+}
+
+/** `inner` is `outer` or below it. */
+function isWithin(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /** How the fork count of a confined run is bounded on this host. */

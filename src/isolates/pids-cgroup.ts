@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -51,6 +51,7 @@ function findParent(): string | null {
       mkdirSync(probe, { recursive: true });
       writeFileSync(path.join(probe, 'pids.max'), '1');
       rmdirSync(probe);
+      removeStale(dir);
       return dir;
     } catch {
       // Not this one.
@@ -86,6 +87,28 @@ export function createPidsCgroup(max: number): PidsCgroup | undefined {
     },
     remove: () => removeWhenEmpty(dir, REMOVE_ATTEMPTS),
   };
+}
+
+/** Removes the empty cgroups of hosts that are gone (a host killed before its cleanup leaves them). */
+function removeStale(dir: string): void {
+  for (const entry of readdirSync(dir)) {
+    const owner = /^(\d+)-\d+$/.exec(entry)?.[1];
+    if (owner === undefined || isAlive(Number(owner))) continue;
+    try {
+      rmdirSync(path.join(dir, entry));
+    } catch {
+      // Not empty yet, or someone else's: leave it.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function removeWhenEmpty(dir: string, attempts: number): void {

@@ -5,10 +5,11 @@
  * where bubblewrap cannot run, never under CI=true.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from 'repl-sandbox';
 import { CONFINED_AVAILABLE, expectError, expectOk } from '../helpers.js';
@@ -255,6 +256,25 @@ describe.runIf(CONFINED_AVAILABLE)('confined: escapes', () => {
     expectOk(await sandbox.run(`require('fs').writeFileSync(${JSON.stringify(file)}, 'written inside')`));
     expect(readFileSync(file, 'utf8')).toBe('written inside');
     expect(expectOk(await sandbox.run(`require('fs').readFileSync(${JSON.stringify(path.join(readable, 'input.txt'))}, 'utf8')`)).result).toBe('input data');
+  });
+
+  it('what runs the code stays read-only even inside a confine.write path: Node, the harness, dist/', async () => {
+    // A write path that covers this package (as a project whose node_modules holds it would).
+    const packageRoot = path.dirname(path.dirname(fileURLToPath(import.meta.resolve('repl-sandbox'))));
+    const writable = path.dirname(packageRoot);
+    await using covering = createSandbox({ isolation: 'confined', cwd: project, confine: { write: [writable] }, warm: 0 });
+    const node = realpathSync(process.execPath);
+    // The Node binary only when it lies in the write path (nvm in a home directory); elsewhere it is under /usr, read-only anyway.
+    const targets = [path.join(packageRoot, 'dist', 'harness', 'process.cjs'), path.join(packageRoot, 'dist', 'index.js'), ...(node.startsWith(`${writable}/`) ? [node] : [])];
+    for (const target of targets) {
+      const code = `await (async () => { try { require('fs').appendFileSync(${JSON.stringify(realpathSync(target))}, ''); return 'writable' } catch (e) { return e.code } })()`;
+      expect(expectOk(await covering.run(code)).result, target).toMatch(/^(EROFS|ETXTBSY)$/);
+    }
+    // The rest of the write path is writable.
+    const probe = path.join(writable, `.confined-probe-${process.pid}`);
+    expectOk(await covering.run(`require('fs').writeFileSync(${JSON.stringify(probe)}, 'x')`));
+    expect(readFileSync(probe, 'utf8')).toBe('x');
+    rmSync(probe);
   });
 
   it('the scratch /tmp is writable, empty at the start of every run, and gone after it', async () => {
