@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/soak.ts [--runs N] [--level worker|context|process] [--concurrency N] [--memory-limit MB]`
+ * `npx tsx bench/soak.ts [--runs N] [--level worker|context|process|confined] [--concurrency N] [--memory-limit MB]`
  *
  * Soak: thousands of mixed runs — ok, throw, timeout, crash (process.exit),
  * output flood, out-of-memory — at a fixed concurrency against one sandbox
@@ -28,9 +28,11 @@ interface SoakArgs {
   readonly memoryLimit: number;
 }
 
-const LEVELS: readonly Isolation[] = ['worker', 'context', 'process'];
+/** Every level; `'confined'` only when asked for (it needs bubblewrap). */
+const LEVELS: readonly Isolation[] = ['worker', 'context', 'process', 'confined'];
+const DEFAULT_LEVELS: readonly Isolation[] = ['worker', 'context', 'process'];
 
-const SOAK_USAGE = 'usage: npx tsx bench/soak.ts [--runs N] [--level worker|context|process] [--concurrency N] [--memory-limit MB]';
+const SOAK_USAGE = 'usage: npx tsx bench/soak.ts [--runs N] [--level worker|context|process|confined] [--concurrency N] [--memory-limit MB]';
 
 function parseArgs(argv: readonly string[]): SoakArgs {
   const { values } = parseCommandLine({
@@ -49,11 +51,11 @@ function parseArgs(argv: readonly string[]): SoakArgs {
   };
   const level = values.level;
   if (level !== undefined && !LEVELS.includes(level as Isolation)) {
-    throw new Error(`--level expects worker, context or process, got ${JSON.stringify(level)}\n${SOAK_USAGE}`);
+    throw new Error(`--level expects worker, context, process or confined, got ${JSON.stringify(level)}\n${SOAK_USAGE}`);
   }
   return {
     runs: positive('runs', values.runs),
-    levels: level === undefined ? LEVELS : [level as Isolation],
+    levels: level === undefined ? DEFAULT_LEVELS : [level as Isolation],
     concurrency: positive('concurrency', values.concurrency),
     memoryLimit: positive('memory-limit', values['memory-limit']),
   };
