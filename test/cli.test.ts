@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import superjson from 'superjson';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LEVELS } from './helpers.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'repl-sandbox-cli-'));
@@ -85,7 +86,7 @@ describe.concurrent('repl-sandbox: running code', () => {
   });
 
   it('runs at every --isolation level', async () => {
-    for (const level of ['context', 'worker', 'process']) {
+    for (const level of LEVELS) {
       expect(await repl(['--isolation', level, '[typeof process, 6 * 7]'])).toEqual({ status: 0, stdout: "=> [ 'object', 42 ]\n", stderr: '' });
     }
   });
@@ -228,7 +229,7 @@ describe.concurrent('repl-sandbox: exit codes', () => {
       [['--timeout'], /--timeout/],
       [['--max-output', '1.5', '1'], /--max-output expects a non-negative integer or Infinity, got '1.5'/],
       [['--memory-limit', '0', '1'], /--memory-limit expects a positive number of megabytes, got '0'/],
-      [['--isolation', 'vm', '1'], /--isolation expects 'context', 'worker' or 'process', got 'vm'/],
+      [['--isolation', 'vm', '1'], /--isolation expects 'context', 'worker', 'process' or 'confined', got 'vm'/],
       [['--json', '--quiet', '1'], /--json and --quiet exclude each other/],
       [[], /no code given/],
       [['1', '2'], /expected one code argument, got 2 \(quote the code\)/],
