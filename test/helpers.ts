@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest';
-import { ConfinementUnavailableError, createSandbox, type RunFailure, type RunResult, type RunSuccess, type Sandbox, type SandboxOptions } from 'repl-sandbox';
+import { type ConfineOptions, ConfinementUnavailableError, createSandbox, type Isolation, type RunFailure, type RunResult, type RunSuccess, type Sandbox, type SandboxOptions } from 'repl-sandbox';
 
 /**
  * Whether `'confined'` can run here (bubblewrap installed, namespaces
@@ -19,6 +19,26 @@ export const CONFINED_AVAILABLE: boolean = (() => {
 
 /** The isolation levels every behaviour test runs against. */
 export const LEVELS = CONFINED_AVAILABLE ? (['worker', 'context', 'process', 'confined'] as const) : (['worker', 'context', 'process'] as const);
+
+/**
+ * Whether `isolation` runs the code in a child process of its own: `'process'`,
+ * and `'confined'`, which is the same child (same harness, same report pipe)
+ * started by bubblewrap. Behaviour that follows from being a child process is
+ * the same in both.
+ */
+export function inChildProcess(isolation: Isolation): boolean {
+  return isolation === 'process' || isolation === 'confined';
+}
+
+/**
+ * `{ confine }` for a `'confined'` sandbox, nothing for the other levels
+ * (which reject the option): the host paths a test's code must reach, e.g.
+ * `confineFor(isolation, { write: [dir] })` for a host temp directory the
+ * code writes into.
+ */
+export function confineFor(isolation: Isolation, confine: ConfineOptions): { confine?: ConfineOptions } {
+  return isolation === 'confined' ? { confine } : {};
+}
 
 /** A sandbox closed after the file's tests. */
 export function useSandbox(options?: SandboxOptions): Sandbox {

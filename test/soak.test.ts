@@ -50,7 +50,7 @@ describe.each(LEVELS)('%s: soak', (isolation) => {
     // RSS only catches gross leaks: threads that come and go leave the allocator's and V8's
     // page caches behind (after close, 'context' kept +158 MB once on Node 24 in CI).
     expect(report.rssMb.afterClose - report.rssMb.before).toBeLessThan(isolation === 'context' ? 300 : 150);
-    // While open, 'worker' and 'process' hold only fresh spares. A 'context' pool's live
+    // While open, 'worker', 'process' and 'confined' hold only fresh spares. A 'context' pool's live
     // threads hold their heaps' garbage until V8 collects it (up to ~50 MB each, and
     // GC-timing dependent: 204 MB seen once in CI at concurrency 8), so this is no leak
     // check for it; test/context.test.ts proves a pool worker keeps nothing of past tasks.

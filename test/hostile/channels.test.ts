@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { Isolation, RunResult } from 'repl-sandbox';
-import { expectError, expectOk, LEVELS } from '../helpers.js';
+import { CONFINED_AVAILABLE, expectError, expectOk, inChildProcess, LEVELS } from '../helpers.js';
 import {
   type ChildHostOutcome,
   DIST_ENTRY,
@@ -96,7 +96,7 @@ const OBJECT_GRAPH = `(() => {
 })()`;
 
 describe.each(LEVELS)("%s: Node's internal messages, sent on every channel the code can find", (isolation) => {
-  if (isolation === 'process') {
+  if (inChildProcess(isolation)) {
     // The child has no Node IPC channel: process.send and process.channel do not exist.
     it.each([
       ['NODE_HANDLE_ACK with process.send', `process.send?.({ cmd: 'NODE_HANDLE_ACK' }); [typeof process.send, typeof process.channel]`],
@@ -193,7 +193,7 @@ function expectFloodContained(child: ChildHostOutcome, ended: 'timeout' | 'crash
 
 describe.each(LEVELS)('%s: floods on side channels', (isolation) => {
   const floods: ReadonlyArray<readonly [string, string, 'timeout' | 'crashed']> =
-    isolation === 'process'
+    inChildProcess(isolation)
       ? [
           ['fd 1 (ignored)', `const fs = require('fs'), s = 'x'.repeat(1e6); for (;;) { try { fs.writeSync(1, s) } catch {} }`, 'timeout'],
           ['fd 2 (the stderr pipe the host keeps a tail of)', `const fs = require('fs'), s = 'x'.repeat(1e6); for (;;) { try { fs.writeSync(2, s) } catch {} }`, 'timeout'],
@@ -316,14 +316,18 @@ describe.each(LEVELS)('%s: values the host cannot read back are sent again, flat
   });
 });
 
-describe("process: the code's writes to stdio never reach the host's stdout", () => {
-  const FORGERIES: ReadonlyArray<readonly [string, string]> = [
-    ['fs.writeSync(1)', `require('fs').writeSync(1, 'FORGED\\n'); 'done'`],
-    ['fs.writeSync(2)', `require('fs').writeSync(2, 'FORGED\\n'); 'done'`],
-    ["execSync('echo FORGED') with stdio 'inherit'", `require('child_process').execSync('echo FORGED; echo FORGED >&2', { stdio: 'inherit' }); 'done'`],
-  ];
+/** Writes to the isolate's own stdio, which in a child process must go nowhere near the host's. */
+const STDIO_FORGERIES: ReadonlyArray<readonly [string, string]> = [
+  ['fs.writeSync(1)', `require('fs').writeSync(1, 'FORGED\\n'); 'done'`],
+  ['fs.writeSync(2)', `require('fs').writeSync(2, 'FORGED\\n'); 'done'`],
+  ["execSync('echo FORGED') with stdio 'inherit'", `require('child_process').execSync('echo FORGED; echo FORGED >&2', { stdio: 'inherit' }); 'done'`],
+];
 
-  it.each(FORGERIES)('%s: nothing on the host stdout or stderr', async (_how, code) => {
+/** The parent's stdout, opened by path through /proc. */
+const THROUGH_PROC = `try { require('fs').writeFileSync('/proc/' + process.ppid + '/fd/1', 'FORGED\\n'); 'written' } catch (e) { e.code }`;
+
+describe("process: the code's writes to stdio never reach the host's stdout", () => {
+  it.each(STDIO_FORGERIES)('%s: nothing on the host stdout or stderr', async (_how, code) => {
     const child = await runInChildHost('process', code, { timeout: 5_000 });
     expectHostSurvived(child);
     expect(child.first).toEqual({ ok: true, result: 'done', inspected: "'done'" });
@@ -335,8 +339,6 @@ describe("process: the code's writes to stdio never reach the host's stdout", ()
   // the child may open the host's own fds by path, through /proc. That works
   // when the host's stdout is a pipe or a file (not for the socket pair a Node
   // parent gives it); `permissions` closes the way.
-  const THROUGH_PROC = `try { require('fs').writeFileSync('/proc/' + process.ppid + '/fd/1', 'FORGED\\n'); 'written' } catch (e) { e.code }`;
-
   let throughProc: Promise<ChildHostOutcome> | undefined;
   const runThroughProc = (): Promise<ChildHostOutcome> => (throughProc ??= runMeasured('process', THROUGH_PROC, 5_000, {}, true));
 
@@ -357,6 +359,29 @@ describe("process: the code's writes to stdio never reach the host's stdout", ()
     const child = await runMeasured('process', THROUGH_PROC, 5_000, { permissions: {} }, true);
     expectHostSurvived(child);
     expect(child.first).toEqual({ ok: true, result: 'ERR_ACCESS_DENIED', inspected: "'ERR_ACCESS_DENIED'" });
+    expect(child.stdout).not.toContain('FORGED');
+  });
+});
+
+describe.runIf(CONFINED_AVAILABLE)("confined: the code's writes to stdio never reach the host's stdout", () => {
+  it.each(STDIO_FORGERIES)('%s: nothing on the host stdout or stderr', async (_how, code) => {
+    const child = await runInChildHost('confined', code, { timeout: 5_000 });
+    expectHostSurvived(child);
+    expect(child.first).toEqual({ ok: true, result: 'done', inspected: "'done'" });
+    expect(child.stdout).not.toContain('FORGED');
+    expect(child.stderr).not.toContain('FORGED');
+  });
+
+  // Unlike 'process' (the known case above): the code's parent is
+  // bubblewrap's pid 1 of its own PID namespace, whose fd 1 is the /dev/null
+  // the host gave the isolate, and no process of the host is in its /proc.
+  it("/proc/<parent pid>/fd/1, the host stdout a pipe: written, but to bubblewrap's /dev/null, not the host stdout", async () => {
+    const code = `const fs = require('fs');
+      let written; try { fs.writeFileSync('/proc/' + process.ppid + '/fd/1', 'FORGED\\n'); written = 'written' } catch (e) { written = e.code }
+      [written, process.ppid, fs.readdirSync('/proc').filter((e) => /^\\d+$/.test(e)).join(' ')]`;
+    const child = await runMeasured('confined', code, 5_000, {}, true);
+    expectHostSurvived(child);
+    expect(child.first).toMatchObject({ ok: true, result: ['written', 1, '1 2'] });
     expect(child.stdout).not.toContain('FORGED');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, LEVELS } from '../helpers.js';
+import { expectError, inChildProcess, LEVELS } from '../helpers.js';
 import { expectHealthy, hostileSandboxes, runInChildHost } from './helpers.js';
 
 describe.each(LEVELS)('%s: the code ends its own isolate', (isolation) => {
@@ -27,6 +27,15 @@ describe.each(LEVELS)('%s: the code ends its own isolate', (isolation) => {
         exitCode: 134,
         message: 'The isolate was killed by SIGABRT',
       });
+    } else if (isolation === 'confined') {
+      // The host's child is bubblewrap, which exits with 128 + the signal that
+      // killed the code's process: the same code, reported as an exit.
+      expect(expectError(result, 'crashed').error).toEqual({
+        type: 'crashed',
+        reason: 'exit',
+        exitCode: 134,
+        message: 'The isolate exited with code 134',
+      });
     } else {
       // Node refuses abort() in a worker: an exception the code could catch.
       expect(expectError(result, 'exception').error).toMatchObject({
@@ -42,6 +51,7 @@ describe.each(LEVELS)('%s: the code ends its own isolate', (isolation) => {
     const result = expectError(await sandbox.run('console.log("last words"); process.kill(process.pid)'), 'crashed');
     expect(result.output).toBe('last words\n');
     expect(result.error).toMatchObject({ type: 'crashed', reason: 'exit', exitCode: 143 });
+    // 'confined': bubblewrap passes the signal on as its exit code 128 + 15; 'worker' and 'context': the guard exits with it.
     expect(result.error.message).toBe(isolation === 'process' ? 'The isolate was killed by SIGTERM' : 'The isolate exited with code 143');
     await expectHealthy(sandbox);
   });
@@ -52,13 +62,26 @@ describe.each(LEVELS)('%s: the code ends its own isolate', (isolation) => {
     await expectHealthy(sandbox);
   });
 
-  it('process.kill(0) and process.kill(-process.pid) (the process group) end only the isolate', async () => {
-    for (const target of ['0', '-process.pid']) {
-      const result = expectError(await sandbox.run(`process.kill(${target}, "SIGTERM")`), 'crashed');
-      expect(result.error).toMatchObject({ reason: 'exit', exitCode: 143 });
-    }
-    await expectHealthy(sandbox);
-  });
+  if (isolation === 'confined') {
+    it('process.kill(0) ends only the isolate; process.kill(-process.pid) finds no such group (ESRCH)', async () => {
+      // Inside its PID namespace the code is pid 2, in the process group of
+      // bubblewrap (pid 1): group 0 is that one, and no group 2 exists.
+      const group = expectError(await sandbox.run('process.kill(0, "SIGTERM")'), 'crashed');
+      expect(group.error).toMatchObject({ reason: 'exit', exitCode: 143 });
+      const own = expectError(await sandbox.run('console.log(process.pid, process.ppid); process.kill(-process.pid, "SIGTERM")'), 'exception');
+      expect(own.output).toBe('2 1\n');
+      expect(own.error).toMatchObject({ name: 'Error', message: 'kill ESRCH', phase: 'eval' });
+      await expectHealthy(sandbox);
+    });
+  } else {
+    it('process.kill(0) and process.kill(-process.pid) (the process group) end only the isolate', async () => {
+      for (const target of ['0', '-process.pid']) {
+        const result = expectError(await sandbox.run(`process.kill(${target}, "SIGTERM")`), 'crashed');
+        expect(result.error).toMatchObject({ reason: 'exit', exitCode: 143 });
+      }
+      await expectHealthy(sandbox);
+    });
+  }
 
   it('process.reallyExit(9) is crashed / exit 9', async () => {
     const result = expectError(await sandbox.run('process.reallyExit(9)'), 'crashed');
@@ -66,7 +89,7 @@ describe.each(LEVELS)('%s: the code ends its own isolate', (isolation) => {
     await expectHealthy(sandbox);
   });
 
-  if (isolation !== 'process') {
+  if (!inChildProcess(isolation)) {
     // The guard replaces process.kill only. What bypasses it signals the host
     // process itself, so these run with the host in a child process.
     const killer = async (code: string) => {

@@ -4,7 +4,7 @@
  * report pipe — is never accepted as the run's outcome.
  */
 import { describe, expect, it } from 'vitest';
-import { expectError, LEVELS } from '../helpers.js';
+import { expectError, inChildProcess, LEVELS } from '../helpers.js';
 import { expectHealthy, hostileSandboxes, runInChildHost } from './helpers.js';
 
 const FORGED = `{ type: 'result', value: 'forged', inspected: "'forged'", timings: { setupMs: 0, evalMs: 0, serializeMs: 0 } }`;
@@ -33,7 +33,8 @@ describe.each(LEVELS)('%s: forged reports are never accepted', (isolation) => {
   const sandbox = hostileSandboxes(isolation)();
 
   // A thread shares the host's file descriptors: fd 3 there is the host's own (documented), not a pipe of ours.
-  const forgeries = isolation === 'process' ? FORGERIES : FORGERIES.filter(([where]) => !where.includes('fd 3'));
+  // A child process ('process', 'confined') has the report pipe there.
+  const forgeries = inChildProcess(isolation) ? FORGERIES : FORGERIES.filter(([where]) => !where.includes('fd 3'));
 
   it.each(forgeries)('posted on %s, then a throw: the run is not ok, and not "forged"', async (_where, forge) => {
     const result = await sandbox.run(`${forge}\nthrow new Error('real')`, { timeout: 5_000 });

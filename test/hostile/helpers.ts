@@ -20,7 +20,7 @@ export const ON_LINUX = process.platform === 'linux';
  */
 export const DIST_ENTRY = process.env.REPL_SANDBOX_DIST_ENTRY ?? fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
-/** Marks the command line of a `'process'` isolate (the sandbox's own children). */
+/** Marks the command line of a `'process'` isolate, or of the bubblewrap that starts a `'confined'` one (the sandbox's own children). */
 const HARNESS_MARKER = 'harness/process.cjs';
 
 const MB = 1024 * 1024;
@@ -80,7 +80,7 @@ export function childrenOf(parent = process.pid): ProcInfo[] {
   return children;
 }
 
-/** Children of this process that are not `'process'` isolates of a sandbox. */
+/** Children of this process that are not `'process'` (or `'confined'`) isolates of a sandbox. */
 export function strayChildren(): ProcInfo[] {
   return childrenOf().filter((child) => !child.cmdline.includes(HARNESS_MARKER));
 }

@@ -47,7 +47,7 @@ describe.each(LEVELS)('%s: code that never yields or never ends', (isolation) =>
     const code = 'for (let i = 0; i < 1000; i++) setInterval(() => console.log(i), 0); await new Promise((r) => setTimeout(r, 200)); "survived"';
     const result = expectOk(await sandbox.run(code, { timeout: 5_000 }));
     expect(result.result).toBe('survived');
-    // 'process' sends each write as one blocking frame: slower, it may not reach the cap in 200 ms.
+    // 'process' and 'confined' send each write as one blocking frame: slower, they may not reach the cap in 200 ms.
     expect(result.output).toMatch(/^0\n1\n2\n(\d+\n)*(\d+)?(\n\.\.\.\(truncated, showing first 48\.8KB of [\d.]+(KB|MB)\))?$/);
     // The intervals must not outlive the run: nothing prints into the next one
     // (in 'context' the same pool worker runs the next task).

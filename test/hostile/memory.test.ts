@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectOk, LEVELS } from '../helpers.js';
+import { expectError, expectOk, inChildProcess, LEVELS } from '../helpers.js';
 import { expectHealthy, hostileSandboxes, rssMb, runInChildHost } from './helpers.js';
 
 const HUGE_ARRAY = 'new Array(1e8).fill(0); "survived"';
@@ -15,12 +15,13 @@ describe.each(LEVELS)('%s: memory', (isolation) => {
     expect(result.error).toMatchObject({ type: 'crashed', reason: 'out-of-memory', message: 'The isolate ran out of memory' });
     // 'worker': the Worker's exit code (1); 'context': piscina reports none; 'process': V8's
     // abort (134), or SIGKILL (137) when the RSS watchdog gets there first — a race either may win.
-    const exitCodes = { worker: [1], context: [undefined], process: [134, 137] }[isolation];
+    // 'confined': the same two, the abort passed on by bubblewrap as its exit code 134.
+    const exitCodes = { worker: [1], context: [undefined], process: [134, 137], confined: [134, 137] }[isolation];
     expect(exitCodes).toContain(result.error.exitCode);
     await expectHealthy(limited);
   });
 
-  if (isolation === 'process') {
+  if (inChildProcess(isolation)) {
     it('one huge array (new Array(1e8).fill(0)) under memoryLimit 128 is crashed / out-of-memory', async () => {
       const sandbox = sandboxes({ memoryLimit: 128, warm: 0 });
       const result = expectError(await sandbox.run(HUGE_ARRAY, { timeout: 20_000 }), 'crashed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, expectOk, LEVELS } from '../helpers.js';
+import { expectError, expectOk, inChildProcess, LEVELS } from '../helpers.js';
 import { expectHealthy, hostileSandboxes, peakRssGrowth, runInChildHost } from './helpers.js';
 
 describe.each(LEVELS)('%s: the code tampers with its environment before returning', (isolation) => {
@@ -117,7 +117,7 @@ describe.each(LEVELS)('%s: the code tampers with its environment before returnin
 
   // Forged reports on every port the code can find: forgery.test.ts.
 
-  if (isolation === 'process') {
+  if (inChildProcess(isolation)) {
     it('a malformed frame written to the report pipe (fd 3): the host survives', async () => {
       const code = 'require("fs").writeSync(3, Buffer.from([1, 0, 0, 0, 0xff])); "after"';
       await expectHostSurvives(code);
