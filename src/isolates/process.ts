@@ -206,7 +206,9 @@ export class ProcessIsolate implements Isolate {
     }, WATCH_INTERVAL_MS);
   }
 
-  #describeExit(exitCode: number | null, signal: NodeJS.Signals | null): IsolateExit {
+  #describeExit(exitCode: number | null, signalCode: NodeJS.Signals | null): IsolateExit {
+    // bubblewrap exits with 128 + n when its child dies of signal n: say so as 'process' would.
+    const signal = signalCode ?? (this.#confinement !== undefined && exitCode !== null ? signalOf(exitCode) : null);
     const outOfMemory = this.#killedForMemory || /heap out of memory|Reached heap limit/.test(this.#stderrTail);
     if (this.#protocolError !== undefined) return { ...(exitCode === null ? {} : { exitCode }), error: this.#protocolError, outOfMemory };
     if (signal === null) {
@@ -219,6 +221,13 @@ export class ProcessIsolate implements Isolate {
     }
     return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, outOfMemory };
   }
+}
+
+/** The signal whose death bubblewrap reports as exit code `code` (128 + n), if any. */
+function signalOf(code: number): NodeJS.Signals | null {
+  if (code <= 128) return null;
+  const name = Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0];
+  return (name as NodeJS.Signals | undefined) ?? null;
 }
 
 /** Resident set size of a process in KiB (Linux), 0 when it cannot be read. */
