@@ -16,8 +16,9 @@ import { pidsCgroupAvailable } from './pids-cgroup.js';
  *   /usr                      read-only (the Node binary's libraries, /bin/sh…)
  *   /bin /sbin /lib*          the host's symlinks into /usr, or read-only binds
  *   /etc essentials           read-only, those that exist: ETC_FILES
- *   /proc                     a new procfs: the sandbox's processes only
- *   /dev                      a new minimal /dev (null, zero, random, urandom, tty, shm…)
+ *   /proc                     a new procfs: the sandbox's processes only; /proc/sys read-only
+ *   /dev                      a new minimal /dev (null, zero, random, urandom, tty…), read-only
+ *   /dev/shm                  a new tmpfs of SHM_BYTES
  *   /tmp                      a new tmpfs of SCRATCH_BYTES: HOME and TMPDIR, gone with the run
  *   the Node binary           read-only, at its real path
  *   the harness               read-only (this package's dist/harness, import-meta-resolve)
@@ -54,6 +55,9 @@ const USR_LINKS: readonly string[] = ['/bin', '/sbin', '/lib', '/lib32', '/lib64
 
 /** Size of the run's scratch tmpfs (/tmp, also HOME and TMPDIR): RAM, so bounded. */
 export const SCRATCH_BYTES = 256 * 1024 * 1024;
+
+/** Size of the run's /dev/shm tmpfs. */
+export const SHM_BYTES = 64 * 1024 * 1024;
 
 /** Tasks (processes and threads) a confined run may have at once: Node itself uses about 12. */
 export const MAX_TASKS = 256;
@@ -162,7 +166,32 @@ export function bwrapArguments(config: ConfineConfig, fds?: { readonly info: num
     else if (stat?.isDirectory() === true) args.push('--ro-bind', link, link);
   }
   for (const file of ETC_FILES) args.push('--ro-bind-try', file, file);
-  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(SCRATCH_BYTES), '--tmpfs', '/tmp');
+  args.push(
+    '--proc',
+    '/proc',
+    // bubblewrap covers /proc/sys only where it finds the directory writable;
+    // with the host's root mapped in, the directory is not but its files are
+    // (kernel.pid_max, vm.drop_caches… written from inside, measured).
+    '--ro-bind',
+    '/proc/sys',
+    '/proc/sys',
+    '--ro-bind-try',
+    '/proc/sysrq-trigger',
+    '/proc/sysrq-trigger',
+    '--dev',
+    '/dev',
+    // /dev is a tmpfs without a size: bounded shm, and the rest read-only (device nodes stay usable).
+    '--size',
+    String(SHM_BYTES),
+    '--tmpfs',
+    '/dev/shm',
+    '--remount-ro',
+    '/dev',
+    '--size',
+    String(SCRATCH_BYTES),
+    '--tmpfs',
+    '/tmp',
+  );
   const readOnly = [nodeBinary(), ...harnessPaths(), config.cwd, ...config.confine.read];
   for (const p of readOnly) args.push('--ro-bind', p, p);
   for (const p of config.confine.write) args.push('--bind', p, p);

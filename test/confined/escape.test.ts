@@ -240,6 +240,26 @@ describe.runIf(CONFINED_AVAILABLE)('confined: escapes', () => {
     }
   });
 
+  it("cannot change the kernel's settings through /proc/sys (writable by a mapped root: bubblewrap leaves it so)", async () => {
+    // The values written are the current ones: were the write to go through, nothing on the host would change.
+    const pidMax = readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim();
+    const corePattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8').trim();
+    expect(await errorCode(`require('fs').writeFileSync('/proc/sys/kernel/pid_max', ${JSON.stringify(pidMax)})`)).toBe('EROFS');
+    expect(await errorCode(`require('fs').writeFileSync('/proc/sys/kernel/core_pattern', ${JSON.stringify(corePattern)})`)).toBe('EROFS');
+    expect(await errorCode(`require('fs').writeFileSync('/proc/sys/vm/drop_caches', '1')`)).toBe('EROFS');
+    expect(await errorCode(`require('child_process').execSync('sysctl -w kernel.pid_max=${pidMax}', { stdio: 'pipe' })`)).not.toBe('no error');
+  });
+
+  it('fills no RAM past its bounds through /tmp, /dev/shm or /dev', async () => {
+    const fill = (dir: string): string =>
+      `await (async () => { const b = Buffer.alloc(16 << 20, 1); let n = 0; try { for (; n < 64; n++) require('fs').writeFileSync(${JSON.stringify(dir)} + '/f' + n, b) } catch (e) { return [e.code, n * 16] } return ['no error', n * 16] })()`;
+    expect(expectOk(await sandbox.run(fill('/tmp'))).result).toEqual(['ENOSPC', 256]);
+    expect(expectOk(await sandbox.run(fill('/dev/shm'))).result).toEqual(['ENOSPC', 64]);
+    expect(expectOk(await sandbox.run(fill('/dev'))).result).toEqual(['EROFS', 0]);
+    // Device nodes still work on the read-only /dev.
+    expect(expectOk(await sandbox.run(`const fs = require('fs'); fs.writeFileSync('/dev/null', 'x'); fs.readSync(fs.openSync('/dev/urandom', 'r'), Buffer.alloc(8)) === 8`)).result).toBe(true);
+  });
+
   it("cannot write to the host's stdout or stderr through /proc/<pid>/fd", async () => {
     // 'process' code can reach /proc/<ppid>/fd/1 (documented); here its parent is the sandbox's pid 1.
     const outcome = await runInChildHost(
