@@ -4,7 +4,7 @@
  * show that what `confine` allows does work. Skipped (one line says why)
  * where bubblewrap cannot run, never under CI=true.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from 'repl-sandbox';
 import { CONFINED_AVAILABLE, expectError, expectOk } from '../helpers.js';
-import { eventually, isAlive, runInChildHost, sleep } from '../hostile/helpers.js';
+import { DIST_ENTRY, eventually, isAlive, runInChildHost, sleep } from '../hostile/helpers.js';
 
 const SECRET = `hunter2-${process.pid}-${Date.now()}`;
 const ENV_NAME = 'REPL_SANDBOX_TEST_SECRET';
@@ -194,6 +194,18 @@ describe.runIf(CONFINED_AVAILABLE)('confined: escapes', () => {
        require('fs').readdirSync('/proc').filter((x) => /^\\d+$/.test(x)).length`,
     );
     expect(expectOk(result).result as number).toBeGreaterThanOrEqual(5);
+    expect(await eventually(() => processesWith(`sleep\0${marker}`).length === 0)).toBe(true);
+  });
+
+  it('a host killed mid-run leaves nothing of the sandbox running', async () => {
+    const marker = `${5000 + (process.pid % 1000)}.${Date.now() % 1000}`;
+    const source = `import { createSandbox } from ${JSON.stringify(DIST_ENTRY)};
+      const sandbox = createSandbox({ isolation: 'confined', cwd: ${JSON.stringify(project)}, warm: 0 });
+      await sandbox.run("require('child_process').spawn('setsid', ['sleep', '${marker}'], { stdio: 'ignore', detached: true }).unref(); console.log('started'); await new Promise(() => {})", { onOutput: () => process.stdout.write('started\\n') });`;
+    const host = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => host.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('started') && resolve()));
+    expect(await eventually(() => processesWith(`sleep\0${marker}`).length === 1)).toBe(true);
+    host.kill('SIGKILL');
     expect(await eventually(() => processesWith(`sleep\0${marker}`).length === 0)).toBe(true);
   });
 
