@@ -74,8 +74,16 @@ describe.runIf(CONFINED_AVAILABLE)('confined: escapes', () => {
   const errorCode = async (code: string): Promise<unknown> =>
     expectOk(await sandbox.run(`await (async () => { try { ${code}; return 'no error' } catch (e) { return e.code } })()`)).result;
 
-  /** Names in /tmp at a run's start: only the mount points of the allowed paths under the host's tmp dir. */
-  const mountPointsInTmp = (): string[] => [path.relative(tmpdir(), root).split(path.sep)[0] ?? ''];
+  /**
+   * Names in /tmp at a run's start: only the mount points of what is mounted
+   * from under the host's tmp dir (the allowed paths; and the package and
+   * Node when a fresh clone lives there, as in CI).
+   */
+  const mountPointsInTmp = (): string[] => {
+    const packageRoot = path.dirname(path.dirname(fileURLToPath(import.meta.resolve('repl-sandbox'))));
+    const mounted = [root, packageRoot, realpathSync(process.execPath)].map((p) => path.relative(tmpdir(), p));
+    return [...new Set(mounted.filter((p) => !p.startsWith('..') && !path.isAbsolute(p)).map((p) => p.split(path.sep)[0] ?? ''))].sort();
+  };
 
   it('reads no secret file the host made outside the allowed paths', async () => {
     const file = path.join(secretDir, 'key.pem');
@@ -310,9 +318,9 @@ describe.runIf(CONFINED_AVAILABLE)('confined: escapes', () => {
   });
 
   it('the scratch /tmp is writable, empty at the start of every run, and gone after it', async () => {
-    const first = expectOk(await sandbox.run(`const fs = require('fs'); const before = fs.readdirSync('/tmp'); fs.writeFileSync(require('os').tmpdir() + '/scratch.txt', 'x'); before`));
+    const first = expectOk(await sandbox.run(`const fs = require('fs'); const before = fs.readdirSync('/tmp').sort(); fs.writeFileSync(require('os').tmpdir() + '/scratch.txt', 'x'); before`));
     expect(first.result).toEqual(mountPointsInTmp());
-    expect(expectOk(await sandbox.run(`require('fs').readdirSync('/tmp')`)).result).toEqual(mountPointsInTmp());
+    expect(expectOk(await sandbox.run(`require('fs').readdirSync('/tmp').sort()`)).result).toEqual(mountPointsInTmp());
     expect(existsSync(path.join(tmpdir(), 'scratch.txt'))).toBe(false);
   });
 
