@@ -137,7 +137,7 @@ Exit codes:
   1    the code (or its setup) threw
   2    usage error: unknown flag, bad value, unreadable file, MCP SDK missing
   124  timed out (like coreutils timeout)
-  125  the isolate crashed (process.exit, out of memory), the run was aborted
+  125  the isolate crashed (process.exit(n), n > 0; out of memory), the run was aborted
        (Ctrl-C), or repl-sandbox itself failed
 
 Examples:

@@ -111,20 +111,29 @@ export class Execution {
   }
 
   #exited(exit: IsolateExit): void {
+    // `process.exit(0)`, how many generated scripts end, is a normal end: ok, with no value.
+    if (isCleanExit(exit)) return this.#stop(undefined);
     const error = crashedError(exit);
     if (!this.#finished) this.#context.logger.warn({ isolate: this.#lease.id, ...error }, 'isolate crashed');
     this.#stop(error);
   }
 
-  /** Ends the run without a result from the harness: keep every byte it sent first. */
-  #stop(error: RunError): void {
+  /**
+   * Ends the run without a result from the harness: keep every byte it sent
+   * first. `undefined`: the code ended its isolate cleanly (exit code 0), so
+   * the run succeeds with no value.
+   */
+  #stop(error: RunError | undefined): void {
     if (this.#finished || this.#stopping) return;
     this.#stopping = true;
     clearTimeout(this.#timer);
     void this.#lease.terminate().then((pending) => {
       // Output (or even the result) may still have been in flight: it wins over the stop.
       for (const message of pending) this.#receive(message);
-      if (!this.#finished) this.#finish({ ok: false, output: '', error, durationMs: 0, timings: this.#timings() }, undefined);
+      if (this.#finished) return;
+      const timings = this.#timings();
+      if (error === undefined) this.#finish({ ok: true, output: '', result: undefined, inspected: 'undefined', durationMs: 0, timings }, undefined);
+      else this.#finish({ ok: false, output: '', error, durationMs: 0, timings }, undefined);
     });
   }
 
@@ -144,4 +153,9 @@ export class Execution {
     // The caller has its result first; tearing the isolate down comes after.
     setImmediate(() => this.#lease.release());
   }
+}
+
+/** The isolate exited with code 0 by itself: no signal, no error, not out of memory. */
+function isCleanExit(exit: IsolateExit): boolean {
+  return exit.exitCode === 0 && exit.signal === undefined && exit.error === undefined && !exit.outOfMemory;
 }

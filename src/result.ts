@@ -111,6 +111,8 @@ export function sourceError({ source: cause, phase, filename }: PreparationFailu
     cause.line !== undefined && cause.sourceLine !== undefined
       ? `${filename}:${cause.line}\n${cause.sourceLine}\n${' '.repeat(Math.max(0, (cause.column ?? 1) - 1))}^\n\n${headline}`
       : headline;
+  // The error was made here, in the host: its own stack would list the library's frames, never the code's.
+  Reflect.defineProperty(cause, 'stack', { configurable: true, enumerable: false, writable: true, value: stack });
   return { type: 'exception', phase, name: cause.name, message: cause.message, stack, value: cause };
 }
 

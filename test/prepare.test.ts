@@ -89,8 +89,21 @@ describe('prepareSource: plain code', () => {
     expect(await valueOf('{ a: await Promise.resolve(1) }')).toEqual({ a: 1 });
   });
 
+  it('follows the REPL: input that starts with { and does not end with ; is tried in parentheses', async () => {
+    expect(await valueOf('{a: 1}.a')).toBe(1);
+    expect(await valueOf('{} + []')).toBe('[object Object]');
+    expect(await valueOf('{ a: 1 }.a + 1')).toBe(2);
+    expect(prepareSource('{a: 1}.a').code).toBe('({a: 1}.a)');
+    // Ends with ;, or does not parse as one expression in parentheses: as written.
+    expect(prepareSource('{ a: 1 };').code).toBe('{ a: 1 };');
+    expect(prepareSource('{ a: 1 } // note').code).toBe('{ a: 1 } // note');
+    expect(prepareSource('{ a: 1 }\nfoo()').code).toBe('{ a: 1 }\nfoo()');
+  });
+
   it('leaves a block that is not an object literal alone', async () => {
     expect(await valueOf('{ let a = 1; a + 1 }')).toBe(2);
+    // A block holding the label `a:` and the statement `1`: its completion value, as in the REPL.
+    expect(await valueOf('{ a: 1 };')).toBe(1);
   });
 
   it('does not parse code without await/return/import/export', () => {
@@ -114,6 +127,12 @@ describe('prepareSource: top-level await', () => {
     expect(typeof context.f).toBe('function');
     expect(runIn(context, 'f() + A.n')).toBe(6);
     expect(runIn(context, 'typeof u')).toBe('undefined');
+  });
+
+  it('makes function declarations in blocks globals too, as the REPL does (not those inside functions)', async () => {
+    const { context } = await evaluate('if (await true) { function foo() { return 1 } }\n{ function bar() { return 2 } }\nfunction outer() { function inner() {} }');
+    expect(runIn(context, '(0, eval)("foo")() + bar()')).toBe(3);
+    expect(runIn(context, 'typeof inner')).toBe('undefined');
   });
 
   it('hoists destructuring patterns', async () => {

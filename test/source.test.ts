@@ -38,6 +38,31 @@ describe.each(LEVELS)('%s: the code people and models write', (isolation) => {
   it('an object literal as the whole input is an object, not a block', async () => {
     expect(expectOk(await sandbox.run('{ a: 1 }')).result).toEqual({ a: 1 });
     expect(expectOk(await sandbox.run('{ a: 1, b: [2] }')).result).toEqual({ a: 1, b: [2] });
+    expect(expectOk(await sandbox.run('{a: 1}.a')).result).toBe(1);
+    expect(expectOk(await sandbox.run('{} + []')).result).toBe('[object Object]');
+  });
+
+  it("never shows the library's own files or frames: a failed import(), an input that cannot be prepared", async () => {
+    // A directory of the repository without a package.json: Node names the importer in its message.
+    const failed = expectError(await sandbox.run("await import('./test/')"), 'exception');
+    for (const text of [failed.error.message, failed.error.stack, String((failed.error.value as Error).stack)]) {
+      expect(text).not.toMatch(/dist[\\/]|harness|\.cjs/);
+    }
+    expect(failed.error.message).toContain('<sandbox>');
+    const unprepared = expectError(await sandbox.run('```js\n1\n```\n```js\n2\n```'), 'exception');
+    expect(unprepared.error.value).toBeInstanceOf(Error);
+    expect((unprepared.error.value as Error).stack).toBe(unprepared.error.stack);
+    expect(unprepared.error.stack).not.toMatch(/dist[\\/]|prepare[\\/]|\.js:\d+/);
+  });
+
+  it('has CommonJS module and exports, fresh for every run; the value is still the last expression', async () => {
+    expect(expectOk(await sandbox.run('module.exports = { add: (a, b) => a + b, n: 2 }')).inspected).toBe('{ add: [Function: add], n: 2 }');
+    const shape = expectOk(
+      await sandbox.run("exports.x = 2; [module.exports.x, exports === module.exports, typeof module.require, require('node:path').basename(module.filename), Array.isArray(module.paths)]"),
+    );
+    expect(shape.result).toEqual([2, true, 'function', '<sandbox>', true]);
+    expect(expectOk(await sandbox.run('[module.exports.x, Object.keys(exports)]')).result).toEqual([undefined, []]);
+    expect(expectOk(await sandbox.run("module.require('node:os') === require('node:os')")).result).toBe(true);
   });
 
   it("TypeScript with language: 'ts', enums included, user line numbers kept", async () => {

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,7 +16,8 @@ export interface SandboxContext {
  * Builds the vm context a task runs in: a new realm (its own `Object`,
  * `Array`, `JSON`, prototypes…) that also offers every global a Node program
  * expects — `process`, `Buffer`, timers, `URL`, `fetch`, `structuredClone`… —
- * taken from this isolate's main realm, plus `console` and `require`.
+ * taken from this isolate's main realm, plus `console`, `require`, and a
+ * fresh CommonJS `module` and `exports`.
  */
 export function createSandboxContext(options: {
   console: Console;
@@ -59,7 +60,17 @@ export function createSandboxContext(options: {
   };
   define('global', sandboxGlobal);
   define('console', options.console);
-  define('require', createRequire(path.join(options.cwd, '<sandbox>')));
+  const filename = path.join(options.cwd, '<sandbox>');
+  const require = createRequire(filename);
+  define('require', require);
+  // As in the REPL and every CommonJS file: `module.exports = …` and `exports.x = …` work (the
+  // run's value is still its last expression's). A fresh module per context.
+  const module = new Module(filename);
+  module.filename = filename;
+  module.paths = require.resolve.paths('x') ?? [];
+  module.require = require as NodeJS.Module['require'];
+  define('module', module);
+  define('exports', module.exports);
   if (!options.trackTimers) return { context, dispose: () => {} };
   const timers = trackedTimers();
   for (const [name, fn] of Object.entries(timers.globals)) define(name, fn);
@@ -124,7 +135,7 @@ let resolveModule: ((specifier: string, parent: string) => string) | undefined;
  * resolved with Node's ESM algorithm from the sandbox's `cwd`, so packages
  * installed there load as they would from a file in that directory.
  */
-export function createDynamicImport(cwd: string): (specifier: string) => Promise<unknown> {
+export function createDynamicImport(cwd: string, harnessFile: string): (specifier: string) => Promise<unknown> {
   const parentURL = pathToFileURL(path.join(cwd, '<sandbox>')).href;
   return async (specifier) => {
     if (isRefusedBuiltin(specifier)) throw refusedModule(specifier);
@@ -133,6 +144,25 @@ export function createDynamicImport(cwd: string): (specifier: string) => Promise
     resolveModule ??= (await import('import-meta-resolve')).resolve;
     const resolved = resolveModule(specifier, parentURL);
     if (isRefusedBuiltin(resolved)) throw refusedModule(specifier);
-    return (await import(resolved)) as unknown;
+    try {
+      return (await import(resolved)) as unknown;
+    } catch (error) {
+      // Node names the importing file, which is the harness: name the code's own place instead.
+      throw asImportedFrom(error, harnessFile, path.join(cwd, '<sandbox>'));
+    }
   };
+}
+
+/** `error` with the harness file's path (and URL) in its message and stack replaced by `importer`. */
+function asImportedFrom(error: unknown, harnessFile: string, importer: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const harness = [pathToFileURL(harnessFile).href, harnessFile];
+  const rename = (text: string): string => harness.reduce((result, name) => result.split(name).join(importer), text);
+  try {
+    error.message = rename(error.message);
+    if (typeof error.stack === 'string') error.stack = rename(error.stack);
+  } catch {
+    // A frozen error keeps its words.
+  }
+  return error;
 }

@@ -104,7 +104,7 @@ export function createRuntime(options: {
       restoreStreams();
       Error.prepareStackTrace = stacks.prepareStackTrace;
     },
-    importModule: createDynamicImport(options.cwd),
+    importModule: createDynamicImport(options.cwd, options.harnessFile),
     cleanStack: stacks.clean,
     newContext: () =>
       // A console of its own per context: one task reassigning console.log must not print into the next.

@@ -75,8 +75,9 @@ export interface PreparedSource {
  *    kept; `enum`, parameter properties, `as`, `satisfies` and generics work;
  *    imports used only as types are dropped. A `namespace` block is rejected
  *    (sucrase would silently drop it); decorators are left for V8 to reject.
- * 3. **An object literal**: code that starts with `{`, ends with `}` and
- *    parses as an expression in parentheses evaluates to the object (Node REPL).
+ * 3. **An object literal**: code that starts with `{`, does not end with `;`
+ *    and parses as one expression in parentheses is evaluated so (the Node
+ *    REPL's rule): `{ a: 1 }` is the object, `{a: 1}.a` is 1.
  * 4. **Top-level `await`** (and `for await`), **top-level `return`**,
  *    **`export`** and **static `import`**: the code is wrapped in an async
  *    function (then `async` is true) — top-level declarations still become

@@ -7,19 +7,21 @@ import { lineStarts, locate } from './lines.js';
 const acorn = lazyRequire<typeof Acorn>('acorn');
 
 /**
- * Wraps code that reads as an object literal in parentheses, as the Node REPL
- * does: `{ a: 1 }` evaluates to the object instead of a block with a label.
+ * Wraps code that starts with `{` in parentheses, as the Node REPL does:
+ * `{ a: 1 }` evaluates to the object instead of a block with a label, and
+ * `{a: 1}.a` to `1`, `{} + []` to `'[object Object]'`.
  *
- * Applies when the trimmed code starts with `{`, ends with `}` and the
- * parenthesized code parses as one expression; otherwise returns `code`.
- * The parentheses go right before the `{` and after the `}`, on their lines.
+ * The REPL's rule: the trimmed code starts with `{` and does not end with
+ * `;`; it is wrapped when the parenthesized code parses (here: as one
+ * expression), and evaluated as written otherwise. The parentheses go right
+ * before the `{` and after the last non-blank character, on their lines.
  */
 export function wrapObjectLiteral(code: string): { code: string; columns?: ColumnMap } {
   const first = code.search(/\S/);
   if (first === -1 || code.charCodeAt(first) !== 0x7b /* { */) return { code };
   let last = code.length - 1;
   while (last > first && /\s/.test(code.charAt(last))) last--;
-  if (code.charCodeAt(last) !== 0x7d /* } */) return { code };
+  if (code.charCodeAt(last) === 0x3b /* ; */) return { code };
 
   const wrapped = `${code.slice(0, first)}(${code.slice(first, last + 1)})${code.slice(last + 1)}`;
   try {

@@ -164,10 +164,14 @@ const CUSTOM: RecursiveVisitors<WalkState> = {
   ArrowFunctionExpression: skip,
 
   FunctionDeclaration(node, state) {
-    if (node.id === null || !isTopLevel(state)) return;
-    // Hoisted inside the wrapper; publish it as a global right away.
-    state.varNames.add(node.id.name);
-    state.prologue.push(`this.${node.id.name} = ${node.id.name};`);
+    // Only declarations outside every function get here (function bodies are not walked).
+    if (node.id === null) return;
+    const { name } = node.id;
+    state.varNames.add(name);
+    // At the top: hoisted inside the wrapper, published as a global right away. In a block
+    // (`if (await x) { function f() {} }`): published where the block runs, as the REPL does.
+    if (isTopLevel(state)) state.prologue.push(`this.${name} = ${name};`);
+    else state.edits.prepend(node.start, `this.${name} = ${name}; `);
   },
 
   ClassDeclaration(node, state, c) {

@@ -1,15 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { expectError, inChildProcess, LEVELS } from '../helpers.js';
+import { expectError, expectOk, inChildProcess, LEVELS } from '../helpers.js';
 import { expectHealthy, hostileSandboxes, runInChildHost } from './helpers.js';
 
 describe.each(LEVELS)('%s: the code ends its own isolate', (isolation) => {
   const sandbox = hostileSandboxes(isolation)();
 
-  it('process.exit(0) is crashed / exit 0, not a success', async () => {
-    const result = expectError(await sandbox.run('console.log("bye"); process.exit(0)'), 'crashed');
-    expect(result.output).toBe('bye\n');
-    expect(result.error).toEqual({ type: 'crashed', reason: 'exit', exitCode: 0, message: 'The isolate exited with code 0' });
+  it('process.exit(0) is a normal end: ok, the output kept, no value (also from a timer, and in setup)', async () => {
+    const result = expectOk(await sandbox.run('console.log("bye"); process.exit(0); console.log("never")'));
+    expect(result).toMatchObject({ ok: true, output: 'bye\n', result: undefined, inspected: 'undefined' });
+    const later = expectOk(await sandbox.run('console.log("waiting"); setTimeout(() => { console.log("done"); process.exit() }, 20); 42'));
+    // The completion value arrived first: the run ended with it, before the timer.
+    expect(later).toMatchObject({ output: 'waiting\n', result: 42 });
+    const viaTimer = expectOk(await sandbox.run('await new Promise((resolve) => setTimeout(() => { console.log("done"); process.exit(0) }, 20))'));
+    expect(viaTimer).toMatchObject({ output: 'done\n', result: undefined });
+    const inSetup = expectOk(await sandbox.run('console.log("not reached")', { setup: 'process.exit(0)' }));
+    expect(inSetup).toMatchObject({ output: '', result: undefined });
     await expectHealthy(sandbox);
+  });
+
+  it('process.exitCode = 0 then a throw is still the exception', async () => {
+    const result = expectError(await sandbox.run('process.exitCode = 0; throw new Error("boom")'), 'exception');
+    expect(result.error.message).toBe('boom');
   });
 
   it('process.exit(7) is crashed / exit 7', async () => {
