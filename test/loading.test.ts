@@ -1,5 +1,5 @@
 /**
- * What the host loads, and when: piscina, sucrase and acorn are ~80 ms of
+ * What the host loads, and when: piscina, amaro, sucrase and acorn are ~250 ms of
  * import time, so a host that needs none of them never loads them, and
  * `warmup()` loads the parsers so the first request does not pay for them.
  */
@@ -10,7 +10,7 @@ import { runHostScript } from './hostile/helpers.js';
 const LOADED = `
   const { createRequire } = await import('node:module');
   const cache = createRequire(import.meta.url).cache;
-  const loaded = () => ['piscina', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk'].filter((name) =>
+  const loaded = () => ['piscina', 'amaro', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk'].filter((name) =>
     Object.keys(cache).some((file) => file.includes('/node_modules/' + name + '/')));
 `;
 
@@ -29,6 +29,8 @@ describe('loading', () => {
       report.plain = [(await sandbox.run('1 + 1')).result, loaded()];
       report.awaited = [(await sandbox.run('const x = await 2; x')).result, loaded()];
       report.typescript = [(await sandbox.run('const y: number = 3; y', { language: 'ts' })).result, loaded()];
+      // What Node's stripper refuses (an enum) loads sucrase.
+      report.enum = [(await sandbox.run('enum E { A, B }; E.B', { language: 'ts' })).result, loaded()];
       await sandbox.close();
       const pool = createSandbox({ isolation: 'context', warm: 0 });
       report.context = [(await pool.run('4')).result, loaded()];
@@ -38,8 +40,9 @@ describe('loading', () => {
       imported: [],
       plain: [2, []],
       awaited: [2, ['acorn', 'acorn-walk']],
-      typescript: [3, ['sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']],
-      context: [4, ['piscina', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']],
+      typescript: [3, ['amaro', 'acorn', 'acorn-walk']],
+      enum: [1, ['amaro', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']],
+      context: [4, ['piscina', 'amaro', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']],
     });
   });
 
@@ -50,6 +53,6 @@ describe('loading', () => {
       const report = loaded();
       await sandbox.close();
     `);
-    expect(report).toEqual(['sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']);
+    expect(report).toEqual(['amaro', 'sucrase', '@jridgewell/sourcemap-codec', 'acorn', 'acorn-walk']);
   });
 });

@@ -71,9 +71,10 @@ export interface PreparedSource {
  *    its first word counts. If the text before the first fence line holds an
  *    odd number of backticks, that line is inside a template literal and the
  *    input is taken as code.
- * 2. **TypeScript** (language `'ts'`): types are stripped by sucrase, lines
- *    kept; `enum`, parameter properties, `as`, `satisfies` and generics work;
- *    imports used only as types are dropped. A `namespace` block is rejected
+ * 2. **TypeScript** (language `'ts'`): types are stripped as Node strips them
+ *    (amaro, strip-only: whitespace in their place, every position kept,
+ *    imports kept as written); `enum` and parameter properties, which that
+ *    refuses, by sucrase (lines kept). A `namespace` block is rejected
  *    (sucrase would silently drop it); decorators are left for V8 to reject.
  * 3. **An object literal**: code that starts with `{`, does not end with `;`
  *    and parses as one expression in parentheses is evaluated so (the Node
@@ -116,12 +117,14 @@ export function prepareSource(input: string, options?: PrepareOptions): Prepared
 }
 
 /**
- * Loads the parsers the preparation steps use on first need (sucrase for
- * TypeScript, acorn for top-level await, `return`, imports and object
+ * Loads the parsers the preparation steps use on first need (amaro and
+ * sucrase for TypeScript, acorn for top-level await, `return`, imports and object
  * literals; ~80 ms) and runs each step once, so that the first call with such
  * code does not pay for it. {@link Sandbox.warmup} calls this.
  */
 export function warmPreparation(): void {
   prepareSource('const warm: number = await Promise.resolve(1); warm', { language: 'ts' });
+  // What Node's stripper refuses goes to sucrase.
+  prepareSource('enum Warm { A }', { language: 'ts' });
   prepareSource('{ warm: 1 }');
 }

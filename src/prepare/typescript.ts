@@ -11,16 +11,29 @@ const SUCRASE_FILE = 'sandbox.ts';
 
 const sucrase = lazyRequire<typeof Sucrase>('sucrase');
 
+/** amaro: the type stripper Node itself ships (`module.stripTypeScriptTypes`). */
+interface Amaro {
+  transformSync(code: string, options: { mode: 'strip-only' }): { code: string };
+}
+const amaro = lazyRequire<Amaro>('amaro');
+
 /**
- * Strips TypeScript syntax with sucrase, keeping every line on its line.
+ * Strips TypeScript syntax, keeping every line on its line.
  *
- * Only the `typescript` transform runs: ES imports/exports stay (the top-level
- * transform turns them into `import()`), modern syntax is left alone, `enum`
- * and parameter properties become plain JS, imports used only as types go.
+ * First as Node does (amaro's strip-only mode): types become whitespace, so
+ * every position is kept, imports stay as written (use `import type` for
+ * types), and type parameters after `return`/`throw`/`yield` keep the code's
+ * meaning. What strip-only refuses — `enum`, parameter properties,
+ * namespaces — and any syntax error go to sucrase: only its `typescript`
+ * transform runs (ES imports/exports stay for the top-level transform,
+ * modern syntax is left alone, `enum` and parameter properties become plain
+ * JS), with a token-level column map.
  *
  * @throws SourceError with sucrase's message and position on a syntax error.
  */
 export function stripTypes(code: string): { code: string; columns: ColumnMap } {
+  const asNode = stripOnly(code);
+  if (asNode !== undefined) return { code: asNode, columns: [] };
   let stripped: string;
   let mappings: string;
   try {
@@ -38,6 +51,15 @@ export function stripTypes(code: string): { code: string; columns: ColumnMap } {
   }
   if (NAMESPACE.test(code)) rejectDroppedNamespace(code, stripped);
   return { code: stripped, columns: columnMapFromMappings(mappings) };
+}
+
+/** amaro's strip-only result, or `undefined` where it refuses the code (sucrase then decides). */
+function stripOnly(code: string): string | undefined {
+  try {
+    return amaro().transformSync(code, { mode: 'strip-only' }).code;
+  } catch {
+    return undefined;
+  }
 }
 
 // A `namespace N {` / `module N {` block at the start of a line (not `declare`).
