@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
@@ -315,6 +315,15 @@ function permissions(value: unknown, name: string, resolved: Readonly<Record<str
   });
 }
 
+/**
+ * Host paths a `'confined'` sandbox must never mount: the whole host, or
+ * what would replace the sandbox's own `/proc` and `/dev` (the host's
+ * processes and devices) or show the host's `/sys`.
+ */
+export function unmountable(absolute: string): boolean {
+  return absolute === '/' || ['/proc', '/dev', '/sys'].some((root) => absolute === root || absolute.startsWith(`${root}/`));
+}
+
 /** Paths for a sandbox to mount: non-empty strings, absolute against `cwd`, existing now (bubblewrap cannot mount what is not there). */
 function existingPaths(value: unknown, name: string, cwd: string): readonly string[] {
   if (!Array.isArray(value)) fail(name, 'an array of paths', value);
@@ -322,7 +331,10 @@ function existingPaths(value: unknown, name: string, cwd: string): readonly stri
     value.map((item: unknown, i) => {
       if (typeof item !== 'string' || item === '' || item.includes('\0')) fail(`${name}[${i}]`, 'a path', item);
       const absolute = path.resolve(cwd, item);
+      if (unmountable(absolute)) fail(`${name}[${i}]`, "a path other than '/' and outside /proc, /dev and /sys", item);
       if (statSync(absolute, { throwIfNoEntry: false }) === undefined) fail(`${name}[${i}]`, 'an existing file or directory', item);
+      // bubblewrap mounts what a symlink points to.
+      if (unmountable(realpathSync(absolute))) fail(`${name}[${i}]`, "a path other than '/' and outside /proc, /dev and /sys", item);
       return absolute;
     }),
   );
@@ -587,8 +599,10 @@ export function resolveSandboxOptions(options: SandboxOptions | undefined): Reso
   const given = (options ?? {}) as Record<string, unknown>;
   checkKnownKeys(given, SANDBOX_KEYS, 'createSandbox()');
   const resolved = resolveScope('sandbox', given, {}) as unknown as Omit<ResolvedSandboxOptions, 'runDefaults'>;
-  if (resolved.isolation === 'confined' && path.resolve(resolved.cwd) === path.parse(path.resolve(resolved.cwd)).root) {
-    throw new TypeError("`cwd` '/' under isolation 'confined' would mount the whole host read-only: give a project directory (and `confine.read` for more)");
+  if (resolved.isolation === 'confined' && (unmountable(resolved.cwd) || unmountable(realpathSync(resolved.cwd)))) {
+    throw new TypeError(
+      `\`cwd\` '${resolved.cwd}' under isolation 'confined' would mount ${resolved.cwd === '/' ? 'the whole host' : "the host's own"} read-only: give a project directory (and \`confine.read\` for more)`,
+    );
   }
   const sandbox = resolved.isolation === 'confined' && resolved.confine === undefined ? { ...resolved, confine: NO_CONFINE } : resolved;
   const runDefaults = resolveScope('run', given, RUN_DEFAULTS as unknown as Record<string, unknown>) as unknown as ResolvedRunOptions;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,8 +26,19 @@ describe('confine: the caller\'s mistakes are TypeErrors naming the option', () 
     expect(confined({ netwrok: false })).toThrow('Unknown option `netwrok` for `confine` (did you mean `network`?)');
   });
 
-  it("refuses cwd '/', which would mount the whole host", () => {
+  it("refuses cwd '/', which would mount the whole host, and /proc, /dev, /sys", () => {
     expect(() => createSandbox({ isolation: 'confined', cwd: '/' })).toThrow(/`cwd` '\/' under isolation 'confined' would mount the whole host/);
+    expect(() => createSandbox({ isolation: 'confined', cwd: '/proc/self' })).toThrow(/`cwd` '\/proc\/self' under isolation 'confined' would mount the host's own/);
+  });
+
+  it("refuses confine paths that are '/' or would replace the sandbox's /proc or /dev, or show /sys", () => {
+    const link = path.join(dir, 'proc-link');
+    symlinkSync('/proc', link);
+    for (const [key, bad] of [['read', '/'], ['write', '/proc'], ['read', '/proc/1'], ['read', '/dev/shm'], ['write', '/sys/fs/cgroup'], ['read', link]] as const) {
+      expect(() => createSandbox({ isolation: 'confined', warm: 0, confine: { [key]: [dir, bad] } })).toThrow(
+        `Expected \`confine.${key}[1]\` to be a path other than '/' and outside /proc, /dev and /sys`,
+      );
+    }
   });
 });
 
