@@ -49,6 +49,25 @@ describe("isolation: 'context'", () => {
   });
 });
 
+describe("isolation: 'context': the run after one that retires its worker", () => {
+  // One worker and no spares: the next run waits for piscina to replace the retired worker
+  // (piscina left it queued until another run() came: it timed out).
+  const sandbox = useSandbox({ isolation: 'context', concurrency: 1, warm: 0, timeout: 10_000 });
+
+  it.each([
+    ['changed a watched built-in', "require('node:util').retiredBy = 1; 'a'"],
+    ['left a server listening', "require('node:net').createServer().listen(0); 'a'"],
+    ['left a microtask loop (aborted after the grace)', "(function loop() { Promise.resolve().then(loop) })(); 'a'"],
+    ["imported a module (the ESM loader's start once retired it)", "await import('fs'); 'a'"],
+  ])('%s: gets its result, not a timeout', async (_, code) => {
+    expect(expectOk(await sandbox.run(code)).result).toBe('a');
+    const next = expectOk(await sandbox.run("'b'"));
+    expect(next.result).toBe('b');
+    expect(next.durationMs).toBeLessThan(5_000);
+    expect(expectOk(await sandbox.run("await import('fs'); 'c'")).result).toBe('c');
+  });
+});
+
 describe("isolation: 'context' keeps nothing of past tasks", () => {
   const sandbox = useSandbox({ isolation: 'context', concurrency: 1, warm: 1, memoryLimit: 24 });
 

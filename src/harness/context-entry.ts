@@ -10,7 +10,7 @@ import type * as Util from 'node:util';
 import type * as Vm from 'node:vm';
 import { MessagePort, type Worker, workerData } from 'node:worker_threads';
 import type { ContextBootData, ContextTaskPayload, HarnessMessage, HostMessage, RunReport } from '../protocol.js';
-import type { SandboxContext } from './context.js';
+import { createDynamicImport, type SandboxContext } from './context.js';
 import { recordIntegrity, type Watched } from './integrity.js';
 import { createRuntime } from './runtime.js';
 import { closeParentPort, sealThread } from './seal.js';
@@ -20,6 +20,8 @@ const { cwd, harnessFile } = workerData as ContextBootData;
 // eslint-disable-next-line @typescript-eslint/unbound-method -- called with Reflect.apply on our own port
 const postMessage = MessagePort.prototype.postMessage;
 sealThread(harnessFile, false);
+// Taken before any task runs: the code may replace process.exit, and a worker that retires must still end.
+const exitWorker = process.exit.bind(process);
 const runtime = createRuntime({ cwd, harnessFile, trackTimers: true, guardProcessKill: true });
 const liveWorkers = trackWorkers();
 // Tasks share this worker's process object: give each the environment the worker started with.
@@ -29,7 +31,13 @@ let next: SandboxContext | undefined;
 // ordered before any task's own microtasks, so the first task waits for nothing.
 const warmContext = runtime.newContext();
 let intact: () => boolean = () => true;
-const warm = runtime.warmUp(warmContext).then(() => {
+const warm = runtime
+  .warmUp(warmContext)
+  // The first import() starts Node's ESM loader, which changes objects the
+  // integrity check watches: start it here, before the snapshot, or the
+  // first task that imports retires its worker.
+  .then(() => createDynamicImport(cwd, harnessFile)('path').catch(() => {}))
+  .then(() => {
   warmContext.dispose();
   // After the warm-up: what loads lazily on the first task has loaded.
   intact = recordIntegrity(harnessCritical());
@@ -80,11 +88,11 @@ export default async function runContextTask(payload: ContextTaskPayload): Promi
   for (const worker of liveWorkers) void worker.terminate();
   // Code that left something running besides timers (a child process, a
   // Worker, a socket) would reach into later tasks: never hand this worker
-  // back; the host replaces it after its grace period.
-  if (leftBehind(resourcesBefore, liveResources())) await new Promise<never>(() => {});
+  // back: it exits, and piscina replaces it.
+  if (leftBehind(resourcesBefore, liveResources())) retire();
   // Code that changed what the harness relies on could forge every later
   // task's report: retire this worker the same way.
-  if (!clean || !intact()) await new Promise<never>(() => {});
+  if (!clean || !intact()) retire();
   // Build the next task's context after this reply, while the worker idles.
   setImmediate(() => {
     next ??= runtime.newContext();
@@ -153,4 +161,16 @@ function trackWorkers(): Set<Worker> {
   threads.Worker = TrackedWorker;
   syncBuiltinESMExports();
   return live;
+}
+
+/**
+ * Ends this worker: piscina replaces it. It exits rather than hangs for the
+ * host to abort it: piscina, aborting a running task, may hand the next
+ * queued task (and the private port in it) to the dying worker, and that
+ * task's report then never reaches the host.
+ */
+function retire(): never {
+  exitWorker(0);
+  // process.exit in a worker stops the thread at its next turn: nothing after this runs.
+  throw new Error('unreachable');
 }

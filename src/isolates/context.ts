@@ -66,6 +66,21 @@ export class ContextPool implements IsolateProvider {
       ...resourceLimits(options.memoryLimit),
     });
     this.#piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'context pool worker failed'));
+    // piscina replaces a worker that ended (retired, aborted) only up to minThreads, and
+    // leaves queued tasks waiting for the next run() (measured: the next run timed out).
+    // A ping through the queue makes it start a worker, which serves the queue in order.
+    // Not from inside the event: piscina is still removing the worker then (a run() there asserts).
+    this.#piscina.on('workerDestroy', () => setImmediate(() => this.#serveQueue()));
+  }
+
+  /** Starts a worker for tasks left queued when one ended, if piscina has none coming. */
+  #serveQueue(): void {
+    if (this.#closed || this.#piscina.queueSize === 0) return;
+    try {
+      void this.#piscina.run({ ping: true }).catch(() => {});
+    } catch {
+      // The pool is closing.
+    }
   }
 
   get warm(): number {
