@@ -33,8 +33,9 @@ function outcome(result: RunResult): Outcome {
 
 describe(`Node's TypeScript strip-types fixtures (reference: Node ${fixture.referenceNode})`, () => {
   // A sandbox per case: each fixture is a program of its own, run by Node as
-  // a file of its own. (In one shared 'context' sandbox, a run after two runs
-  // with a static `import` times out; that is not what these cases test.)
+  // a file of its own. (Porting these found a run after one with a static
+  // `import` timing out in a shared 'context' sandbox: fixed, and tested in
+  // test/context.test.ts.)
   const sandboxFor = (): ((input: string) => Promise<RunResult>) => {
     const sandbox = useSandbox({ isolation: 'context', warm: 0 });
     return (input) => sandbox.run(input, { language: 'ts' });
