@@ -65,3 +65,10 @@ export const MB = 1024 * 1024;
 export function toMb(bytes: number): number {
   return round(bytes / MB);
 }
+
+/** The median of `values` (any order). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1 ? (sorted[Math.floor(middle)] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}

@@ -1,5 +1,5 @@
 import { sequential, sleep, throughput } from '../measure.js';
-import { round } from '../stats.js';
+import { median, round } from '../stats.js';
 import { confinedWarm, processWarm } from './sandbox.js';
 import type { Engine, ScenarioContext } from './types.js';
 
@@ -27,12 +27,6 @@ export interface ConfinedPairedResult {
 
 const LEVELS: readonly Level[] = ['process', 'confined'];
 const CONCURRENCIES = [1, 2, 8] as const;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length % 2 === 1 ? (sorted[Math.floor(middle)] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 /**
  * What bubblewrap costs over a plain child process: `'process'` and

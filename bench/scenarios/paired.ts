@@ -1,5 +1,5 @@
 import { sleep, throughput } from '../measure.js';
-import { round } from '../stats.js';
+import { median, round } from '../stats.js';
 import { bareWorker } from './bare-worker.js';
 import { sandboxWarm } from './sandbox.js';
 import type { Engine, ScenarioContext } from './types.js';
@@ -39,12 +39,6 @@ const CONFIGS: readonly PairedConfig[] = [
 ];
 
 const key = (config: PairedConfig): string => `${config.engine} c${config.concurrency}`;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return sorted.length % 2 === 1 ? (sorted[Math.floor(middle)] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 /**
  * The throughput ratios the project targets, measured robustly on a noisy
