@@ -355,6 +355,21 @@ describe('prepareSource: TypeScript', () => {
     expect(await valueOf('try { (() => { throw <\nT\n>(x: T) => x })() } catch (e) { typeof e }', { language: 'ts' })).toBe('function');
   });
 
+  it('orders parameter properties before the class fields, as Node and tsc do', async () => {
+    const classes = [
+      'class Foo { y = 1; constructor(public x: number, private z?: string) {} }',
+      'class Bar extends Foo { w = 3; constructor(readonly q = `${1}`, protected r = { k: 1 }) { super(2); } }',
+      'const C = class { k = 0; constructor(private override readonly p: string) {} };',
+    ].join('\n');
+    const keys = await valueOf(`${classes}\n[Object.keys(new Bar()), Object.keys(new C('p'))]`, { language: 'ts' });
+    expect(keys).toEqual([['x', 'z', 'y', 'q', 'r', 'w'], ['p', 'k']]);
+  });
+
+  it('keeps columns on the line where parameter properties were declared', async () => {
+    const code = 'class E { m = 1; constructor(public x: number) { throw new Error("boom") } }\nnew E(1)';
+    expect(await stackOf(code, { language: 'ts' })).toContain(`x:1:${code.indexOf('new Error') + 1}`);
+  });
+
   it('keeps imports as written, as Node does (use `import type` for types)', () => {
     expect(prepareSource('import { foo } from "."; export {}', { language: 'ts' }).code).toContain('import(".")');
     expect(prepareSource('import type { T } from "./types"; const x: T = 1; x', { language: 'ts' }).code).not.toContain('import(');

@@ -109,10 +109,10 @@ export function prepareSource(input: string, options?: PrepareOptions): Prepared
   const fenced = extractFence(input);
   const language = requested ?? fenced.language ?? 'js';
   // Each step maps its columns back to its input; the chain runs from the code as run to the code as given.
-  const stripped = language === 'ts' ? stripTypes(fenced.code) : { code: fenced.code, columns: undefined };
+  const stripped = language === 'ts' ? stripTypes(fenced.code) : { code: fenced.code, columns: [] };
   const literal = wrapObjectLiteral(stripped.code);
   const { code, async, columns: topLevel } = transformTopLevel(literal.code);
-  const columns = [topLevel, literal.columns, stripped.columns].filter((map): map is ColumnMap => map !== undefined && map.length > 0);
+  const columns = [topLevel, literal.columns, ...stripped.columns].filter((map): map is ColumnMap => map !== undefined && map.length > 0);
   return columns.length === 0 ? { code, async, language } : { code, async, language, columns };
 }
 

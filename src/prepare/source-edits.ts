@@ -1,4 +1,5 @@
-import { LINE_TERMINATOR } from './lines.js';
+import type { ColumnMap } from '../protocol.js';
+import { LINE_TERMINATOR, lineStarts, locate } from './lines.js';
 
 /** One pending change; offsets refer to the original text. */
 interface Edit {
@@ -93,4 +94,36 @@ export class SourceEdits {
     copy(this.#source.length);
     return { text: out, segments };
   }
+}
+
+/**
+ * The breakpoints that map the columns of `code` (the text {@link SourceEdits.apply}
+ * made of `source`, after an `openerLength`-character opener when one was put
+ * before it) back to `source`'s: the opener on line 1 (inserted), then every
+ * segment that does not sit at its own column (plus any later one on such a
+ * line).
+ */
+export function columnMapOfEdits(
+  source: string,
+  code: string,
+  segments: readonly EditSegment[],
+  openerLength = 0,
+): ColumnMap {
+  const codeLines = lineStarts(code);
+  const sourceLines = lineStarts(source);
+  const map: Array<[number, number, number, 0 | 1]> = [];
+  const linesWithBreakpoints = new Set<number>();
+  if (openerLength > 0) {
+    map.push([1, 0, 0, 0]);
+    linesWithBreakpoints.add(1);
+  }
+  for (const segment of segments) {
+    const [line, column] = locate(codeLines, openerLength + segment.at);
+    const [sourceLine, sourceColumn] = locate(sourceLines, segment.from);
+    if (line !== sourceLine) continue; // only the closer after a trailing comment: nothing of the user's
+    if (column === sourceColumn && segment.copied && !linesWithBreakpoints.has(line)) continue;
+    map.push([line, column, sourceColumn, segment.copied ? 1 : 0]);
+    linesWithBreakpoints.add(line);
+  }
+  return map;
 }

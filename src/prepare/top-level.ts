@@ -16,8 +16,7 @@ import type { RecursiveVisitors, WalkerCallback } from 'acorn-walk';
 
 import { lazyRequire } from '../lazy-require.js';
 import type { ColumnMap } from '../protocol.js';
-import { lineStarts, locate } from './lines.js';
-import { type EditSegment, SourceEdits } from './source-edits.js';
+import { SourceEdits, columnMapOfEdits } from './source-edits.js';
 import { SourceError } from './source-error.js';
 
 /** What {@link transformTopLevel} made of the code. */
@@ -450,30 +449,6 @@ function wrap(state: WalkState): { code: string; columns: ColumnMap } {
   const opener = `${declarations}(async (${parameter}) => { ${head}`;
   const { text, segments } = edits.apply();
   const code = opener + text;
-  return { code, columns: columnMap(source, code, opener.length, segments) };
+  return { code, columns: columnMapOfEdits(source, code, segments, opener.length) };
 }
 
-/**
- * The breakpoints that map the wrapped code's columns back to the source's:
- * the opener on line 1 (inserted), then every segment of the edited text that
- * does not sit at its own column (plus any later one on such a line).
- */
-function columnMap(source: string, code: string, openerLength: number, segments: readonly EditSegment[]): ColumnMap {
-  const codeLines = lineStarts(code);
-  const sourceLines = lineStarts(source);
-  const map: Array<[number, number, number, 0 | 1]> = [];
-  const linesWithBreakpoints = new Set<number>();
-  if (openerLength > 0) {
-    map.push([1, 0, 0, 0]);
-    linesWithBreakpoints.add(1);
-  }
-  for (const segment of segments) {
-    const [line, column] = locate(codeLines, openerLength + segment.at);
-    const [sourceLine, sourceColumn] = locate(sourceLines, segment.from);
-    if (line !== sourceLine) continue; // only the closer after a trailing comment: nothing of the user's
-    if (column === sourceColumn && segment.copied && !linesWithBreakpoints.has(line)) continue;
-    map.push([line, column, sourceColumn, segment.copied ? 1 : 0]);
-    linesWithBreakpoints.add(line);
-  }
-  return map;
-}

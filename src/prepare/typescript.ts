@@ -2,6 +2,7 @@ import type * as Sucrase from 'sucrase';
 
 import type { ColumnMap } from '../protocol.js';
 import { lazyRequire } from '../lazy-require.js';
+import { declareParameterProperties } from './parameter-properties.js';
 import { columnMapFromMappings } from './source-map.js';
 
 import { SourceError } from './source-error.js';
@@ -27,17 +28,20 @@ const amaro = lazyRequire<Amaro>('amaro');
  * namespaces — and any syntax error go to sucrase: only its `typescript`
  * transform runs (ES imports/exports stay for the top-level transform,
  * modern syntax is left alone, `enum` and parameter properties become plain
- * JS), with a token-level column map.
+ * JS, parameter properties declared as class fields first as Node does), with
+ * a token-level column map.
  *
+ * @returns the JavaScript and its column maps, the one of the last step first.
  * @throws SourceError with sucrase's message and position on a syntax error.
  */
-export function stripTypes(code: string): { code: string; columns: ColumnMap } {
+export function stripTypes(code: string): { code: string; columns: ColumnMap[] } {
   const asNode = stripOnly(code);
   if (asNode !== undefined) return { code: asNode, columns: [] };
+  const declared = declareParameterProperties(code);
   let stripped: string;
   let mappings: string;
   try {
-    const result = sucrase().transform(code, {
+    const result = sucrase().transform(declared?.code ?? code, {
       transforms: ['typescript'],
       disableESTransforms: true,
       // Token-level: maps stack columns back past the removed annotations.
@@ -49,8 +53,9 @@ export function stripTypes(code: string): { code: string; columns: ColumnMap } {
   } catch (error) {
     throw toSourceError(error, code);
   }
-  if (NAMESPACE.test(code)) rejectDroppedNamespace(code, stripped);
-  return { code: stripped, columns: columnMapFromMappings(mappings) };
+  if (NAMESPACE.test(code)) rejectDroppedNamespace(declared?.code ?? code, stripped);
+  const columns = columnMapFromMappings(mappings);
+  return { code: stripped, columns: declared === undefined ? [columns] : [columns, declared.columns] };
 }
 
 /** amaro's strip-only result, or `undefined` where it refuses the code (sucrase then decides). */
