@@ -243,12 +243,18 @@ describe('prepareSource: top-level await', () => {
   });
 
   it("reports acorn's syntax error, with its position and line, where V8 would only name the await", () => {
-    // V8 alone says "await is only valid in async functions…" about line 2.
-    const error = sourceErrorOf('let x = 1 +;\nawait x');
+    // V8 alone says "await is only valid in async functions…" about line 1.
+    const error = sourceErrorOf('await 1;\nlet x = 1 +;');
     expect(error).toBeInstanceOf(SyntaxError);
-    expect(error).toMatchObject({ message: 'Unexpected token (1:12)', line: 1, column: 12, sourceLine: 'let x = 1 +;' });
+    expect(error).toMatchObject({ message: 'Unexpected token (2:12)', line: 2, column: 12, sourceLine: 'let x = 1 +;' });
     expect(sourceErrorOf('return 1 +').message).toBe('Unexpected token (1:11)');
     expect(sourceErrorOf('import x from "y";\nconst = 2').message).toBe('Unexpected token (2:7)');
+  });
+
+  it("leaves a syntax error V8 meets before any top-level await to V8, for its own words (as the REPL does)", () => {
+    for (const code of ['let x = 1 +;\nawait x', '(2 + 3)) // return', '"import"; let let = 1', '(function () { "use strict"; return 0755 })()']) {
+      expect(prepareSource(code)).toEqual({ code, async: false, language: 'js' });
+    }
   });
 
   it('returns code acorn cannot parse but V8 compiles unchanged', () => {

@@ -1,4 +1,4 @@
-import { createRequire, Module } from 'node:module';
+import { builtinModules, createRequire, Module } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,8 +16,9 @@ export interface SandboxContext {
  * Builds the vm context a task runs in: a new realm (its own `Object`,
  * `Array`, `JSON`, prototypes…) that also offers every global a Node program
  * expects — `process`, `Buffer`, timers, `URL`, `fetch`, `structuredClone`… —
- * taken from this isolate's main realm, plus `console`, `require`, and a
- * fresh CommonJS `module` and `exports`.
+ * taken from this isolate's main realm, plus `console`, `require`, a fresh
+ * CommonJS `module` and `exports`, and, as in the Node REPL, each built-in
+ * module under its name (`fs`, `path`, `url`…), loaded on first read.
  */
 export function createSandboxContext(options: {
   console: Console;
@@ -71,10 +72,40 @@ export function createSandboxContext(options: {
   module.require = require as NodeJS.Module['require'];
   define('module', module);
   define('exports', module.exports);
+  defineBuiltinModules(sandboxGlobal, require);
   if (!options.trackTimers) return { context, dispose: () => {} };
   const timers = trackedTimers();
   for (const [name, fn] of Object.entries(timers.globals)) define(name, fn);
   return { context, dispose: timers.clearAll };
+}
+
+/** The built-in modules the REPL offers as globals: not `_` internals, subpaths (`fs/promises`) or `node:`-only ones. */
+const GLOBAL_BUILTINS = builtinModules.filter((name) => !name.startsWith('_') && !name.includes('/') && !name.includes(':'));
+
+/**
+ * As the Node REPL does (`addBuiltinLibsToObject`): each built-in module not
+ * already a global becomes one — non-enumerable, loaded on first read through
+ * the code's own `require` (so a module the isolate refuses is refused
+ * there), and replaced outright by an assignment or a declaration
+ * (`const path = require('path')` still works).
+ */
+function defineBuiltinModules(target: Record<PropertyKey, unknown>, load: (name: string) => unknown): void {
+  for (const name of GLOBAL_BUILTINS) {
+    if (Object.hasOwn(target, name)) continue;
+    const replace = (value: unknown): void => {
+      Reflect.defineProperty(target, name, { configurable: true, enumerable: true, writable: true, value });
+    };
+    Reflect.defineProperty(target, name, {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        const loaded = load(name);
+        Reflect.defineProperty(target, name, { configurable: true, enumerable: false, get: () => loaded, set: replace });
+        return loaded;
+      },
+      set: replace,
+    });
+  }
 }
 
 /**

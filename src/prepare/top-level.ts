@@ -44,9 +44,10 @@ const PARSE_OPTIONS = {
  *
  * Code that needs none of them is returned unchanged — without parsing when it
  * does not even contain those words — so its completion value stays exact.
- * Code acorn cannot parse is returned unchanged when V8 compiles it as it is;
- * otherwise acorn's SyntaxError is thrown as a {@link SourceError}, since V8
- * would only complain about the first top-level `await` or `return`.
+ * Code acorn cannot parse is returned unchanged, for V8 to report its own
+ * error, unless V8's only complaint would be a top-level `await`, `return`,
+ * `import` or `export` (which hides the actual mistake): then acorn's
+ * SyntaxError is thrown as a {@link SourceError}.
  *
  * Otherwise the code is wrapped in `(async () => { ... })()`, on its first and
  * last lines:
@@ -69,9 +70,10 @@ export function transformTopLevel(code: string): TopLevelResult {
   }
   const parsed = parseProgram(code);
   if (!parsed.ok) {
-    // Left to V8, such code fails on its first top-level `await` or `return` ("await is only
-    // valid in async functions"), which hides the actual mistake: report what acorn found.
-    if (parsed.error === undefined || compiles(code)) return { code, async: false };
+    // V8 reports its own error (its words, its position) unless all it would say is that the
+    // code awaits, returns, imports or exports at the top: that hides the actual mistake, so
+    // acorn's is reported instead.
+    if (parsed.error === undefined || !TOP_LEVEL_ONLY.test(v8SyntaxError(code) ?? '')) return { code, async: false };
     throw parsed.error;
   }
   const program = parsed.program;
@@ -118,13 +120,17 @@ function toSourceError(error: unknown, code: string): SourceError | undefined {
   return new SourceError(error.message.replace(/ \(\d+:\d+\)$/, ''), loc.line, loc.column + 1, code);
 }
 
-/** True when V8 compiles the code as a script (compiled only, never run). */
-function compiles(code: string): boolean {
+/** V8's complaints about what is only valid in a module or an async function body. */
+const TOP_LEVEL_ONLY =
+  /^(?:await is only valid in async functions|Unexpected reserved word$|Illegal return statement$|Cannot use import statement outside a module$|Unexpected token 'export'$|Cannot use 'import\.meta' outside a module$)/;
+
+/** The message of V8's SyntaxError for the code as a script, or undefined when it compiles (compiled only, never run). */
+function v8SyntaxError(code: string): string | undefined {
   try {
     new vm.Script(code);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
 }
 
