@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -12,5 +13,8 @@ export default defineConfig({
     // Tests spawn real isolates; a loaded 2-core CI machine needs headroom.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Much of a test's time is spent waiting on isolates and child processes:
+    // two files at once even on 2 cores (vitest's default there is one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -39,6 +39,12 @@ function tickingWorker(file: string): string {
   return `new (require("worker_threads").Worker)(${JSON.stringify(body)}, { eval: true });`;
 }
 
+/** Code that awaits until `file` has content (or 1.5 s passed). */
+function untilWritten(file: string): string {
+  const written = `(() => { try { return require("fs").statSync(${JSON.stringify(file)}).size > 0 } catch { return false } })()`;
+  return `for (let i = 0; i < 75 && !${written}; i++) await new Promise((r) => setTimeout(r, 20));`;
+}
+
 const SLEEPER = 'const child = require("child_process").spawn("sleep", ["30"], { stdio: "ignore" }); console.log(child.pid);';
 
 /**
@@ -198,10 +204,11 @@ describe.each(LEVELS)('%s: the code starts processes and threads and leaves them
   it('a Worker left running when the run times out dies with the isolate', async () => {
     const file = path.join(scratch, `${isolation}-timeout`);
     const result = expectError(
-      await sandbox.run(`${tickingWorker(file)} await new Promise((r) => setTimeout(r, 150)); new Promise(() => {})`, { timeout: 500 }),
+      // Waits for the Worker's first tick (a loaded machine may take a while to start it), then never settles.
+      await sandbox.run(`${tickingWorker(file)} ${untilWritten(file)} new Promise(() => {})`, { timeout: 2_000 }),
       'timeout',
     );
-    expect(result.error.timeout).toBe(500);
+    expect(result.error.timeout).toBe(2_000);
     expect(sizeOf(file)).toBeGreaterThan(0);
     await sleep(100);
     expect(await stillWriting(file)).toBe(false);
