@@ -48,12 +48,13 @@ module.exports = {
       // plus the options table every entry point reads its options from.
       // cli.ts may also load the MCP server, the package's other public entry;
       // mcp.ts the tool helpers' run (public too, through ./index.js).
-      files: ['src/cli.ts', 'src/mcp.ts'],
+      // ai.ts (the AI SDK entry) likewise takes the tool helpers from ./tools.js.
+      files: ['src/cli.ts', 'src/mcp.ts', 'src/ai.ts'],
       rules: {
         'no-restricted-imports': ['error', {
           patterns: [{
             regex: '^\\.\\.?/(?!(index|mcp|options|tools)\\.js$)',
-            message: 'cli.ts and mcp.ts import only the public API (./index.js, ./mcp.js, ./tools.js) and the options table (./options.js).',
+            message: 'cli.ts, mcp.ts and ai.ts import only the public API (./index.js, ./mcp.js, ./tools.js) and the options table (./options.js).',
           }],
         }],
       },
