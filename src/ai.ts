@@ -54,7 +54,7 @@ export function sandboxTool(sandbox?: Sandbox, options: SandboxToolOptions = {})
   const { description = toolDefinition.description, ...callOptions } = options;
   if (typeof description !== 'string') fail('description', 'a string', description);
   const checked = checkToolCallOptions(callOptions);
-  return tool<ToolInput, string>({
+  return tool({
     description,
     inputSchema: jsonSchema<ToolInput>(toolDefinition.inputSchema, {
       validate: (value) => {
