@@ -48,12 +48,13 @@ module.exports = {
       // plus the options table every entry point reads its options from.
       // cli.ts may also load the MCP server, the package's other public entry;
       // mcp.ts the tool helpers' run (public too, through ./index.js).
-      files: ['src/cli.ts', 'src/mcp.ts'],
+      // ai.ts (the AI SDK entry) likewise takes the tool helpers from ./tools.js.
+      files: ['src/cli.ts', 'src/mcp.ts', 'src/ai.ts'],
       rules: {
         'no-restricted-imports': ['error', {
           patterns: [{
             regex: '^\\.\\.?/(?!(index|mcp|options|tools)\\.js$)',
-            message: 'cli.ts and mcp.ts import only the public API (./index.js, ./mcp.js, ./tools.js) and the options table (./options.js).',
+            message: 'cli.ts, mcp.ts and ai.ts import only the public API (./index.js, ./mcp.js, ./tools.js) and the options table (./options.js).',
           }],
         }],
       },
@@ -61,12 +62,12 @@ module.exports = {
     {
       // tools.ts too, except for the internal modules it imports today
       // (./format.js, ./options.js, ./result.js, ./sandbox.js): to go once it
-      // takes them from ./index.js.
+      // takes them from ./index.js. The tool definitions are plain data.
       files: ['src/tools.ts'],
       rules: {
         'no-restricted-imports': ['error', {
           patterns: [{
-            regex: '^\\.\\.?/(?!(index|format|options|result|sandbox)\\.js$)',
+            regex: '^\\.\\.?/(?!(index|format|options|result|sandbox|tool-definitions)\\.js$)',
             message: 'tools.ts imports only the public API: ./index.js.',
           }],
         }],

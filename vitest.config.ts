@@ -6,7 +6,11 @@ export default defineConfig({
   resolve: {
     // Tests exercise the built package (the worker harness exists only in dist/);
     // the typechecker maps the same name to src/ (tsconfig "paths").
-    alias: { 'repl-sandbox': fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
+    // (The subpath first: an alias also matches names that start with `<alias>/`.)
+    alias: {
+      'repl-sandbox/ai': fileURLToPath(new URL('./dist/ai.js', import.meta.url)),
+      'repl-sandbox': fileURLToPath(new URL('./dist/index.js', import.meta.url)),
+    },
   },
   test: {
     include: ['test/**/*.test.ts'],

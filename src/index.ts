@@ -11,4 +11,15 @@ export { ConfinementUnavailableError, SandboxClosedError, SandboxOverloadedError
 export type { ConfineOptions, Isolation, PermissionProfile, RunOptions, SandboxOptions } from './options.js';
 export type { SandboxLogger } from './logger.js';
 export type { RunError, RunFailure, RunResult, RunSuccess, RunTimings } from './result.js';
-export { handleToolCall, toolDefinition, type ToolCallOptions, type ToolCallResult, type ToolDefinition, type ToolInput, type ToolInputSchema } from './tools.js';
+export { handleToolCall, type ToolCallOptions, type ToolCallResult, type ToolInput } from './tools.js';
+export {
+  anthropicTool,
+  type AnthropicToolDefinition,
+  openAIChatTool,
+  type OpenAIChatToolDefinition,
+  openAIResponsesTool,
+  type OpenAIResponsesToolDefinition,
+  toolDefinition,
+  type ToolDefinition,
+  type ToolInputSchema,
+} from './tool-definitions.js';

@@ -1,20 +1,21 @@
 /**
- * Helpers for LLM tool calls ("function calling"): one tool definition any
- * API accepts, and one handler that validates what the model sent, runs it
- * and returns the text to give back to the model.
+ * The handler of LLM tool calls ("function calling"): it validates what the
+ * model sent, runs it and returns the text to give back to the model. The
+ * tool definitions it answers are in src/tool-definitions.ts.
  */
 import { formatResult } from './format.js';
 import { checkOption, fail, type RunOptions, SERVER_OPTIONS } from './options.js';
 import type { RunResult } from './result.js';
 import { run, type Sandbox } from './sandbox.js';
+import { toolDefinition } from './tool-definitions.js';
 
 /** What a model sends to the `run_javascript` tool, once validated. */
 export interface ToolInput {
   /** The JavaScript (or TypeScript) to evaluate. */
   readonly code: string;
-  /** `'ts'` strips TypeScript types first. Default: the sandbox's (JavaScript). */
+  /** `'ts'` strips TypeScript types first. Default: the sandbox's (JavaScript). A model may send `null` for absent. */
   readonly language?: 'js' | 'ts';
-  /** Wall-clock limit in milliseconds. Default: the sandbox's. */
+  /** Wall-clock limit in milliseconds. Default: the sandbox's. A model may send `null` for absent. */
   readonly timeout?: number;
 }
 
@@ -43,83 +44,17 @@ export interface ToolCallOptions {
   readonly signal?: AbortSignal;
 }
 
-/**
- * A JSON Schema (draft 2020-12 subset) of an object, typed so that it can be
- * passed as-is to OpenAI (`parameters`), Anthropic (`input_schema`) and MCP
- * (`inputSchema`) clients.
- */
-export interface ToolInputSchema {
-  type: 'object';
-  properties: Record<string, Record<string, unknown>>;
-  required: string[];
-  additionalProperties: boolean;
-  [keyword: string]: unknown;
-}
-
-/** A tool's name, description for the model, and input schema. */
-export interface ToolDefinition {
-  readonly name: 'run_javascript';
-  readonly description: string;
-  readonly inputSchema: ToolInputSchema;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/**
- * The `run_javascript` tool: name, description and the JSON Schema of
- * {@link ToolInput}. Frozen; spread it to change the description.
- *
- * @example
- * // OpenAI chat completions
- * tools: [{ type: 'function', function: { name: toolDefinition.name, description: toolDefinition.description, parameters: toolDefinition.inputSchema } }]
- * // Anthropic messages
- * tools: [{ name: toolDefinition.name, description: toolDefinition.description, input_schema: toolDefinition.inputSchema }]
- */
-export const toolDefinition: ToolDefinition = deepFreeze({
-  name: 'run_javascript',
-  description:
-    'Run JavaScript in a fresh Node.js isolate and get back what it printed and the value of its last expression, ' +
-    'as a REPL shows it (`=> value`), or the error with its stack. Every call starts from a clean slate: no ' +
-    'variables, imports or other state carry over between calls, so put everything a computation needs in one call. ' +
-    'Top-level `await` works; `require()` and `import()` load Node built-ins and installed packages. ' +
-    'Output past a size limit is truncated; code still running at the timeout is stopped.',
-  inputSchema: {
-    type: 'object',
-    properties: {
-      code: {
-        type: 'string',
-        description: 'The code to evaluate. The value of the last expression is returned (awaited if it is a promise).',
-      },
-      language: {
-        type: 'string',
-        enum: ['js', 'ts'],
-        description: "'ts' to strip TypeScript types before running. Default 'js'.",
-      },
-      timeout: {
-        type: 'number',
-        minimum: 0,
-        description: 'Wall-clock limit in milliseconds.',
-      },
-    },
-    required: ['code'],
-    additionalProperties: false,
-  },
-});
-
 const INPUT_KEYS = Object.keys(toolDefinition.inputSchema.properties);
 
 /**
  * Checks a model's tool input against {@link toolDefinition}'s schema. A
  * string is parsed as JSON first (OpenAI sends `arguments` as a string).
+ * `null` for an optional field is taken as absent: OpenAI's strict mode
+ * (`openAIChatTool`, `openAIResponsesTool`) makes models send
+ * `"timeout": null` where they mean no timeout of their own.
  * @throws TypeError naming the field and showing the value received.
  */
-function parseToolInput(input: unknown): ToolInput {
+export function parseToolInput(input: unknown): ToolInput {
   let value = input;
   if (typeof input === 'string') {
     try {
@@ -139,8 +74,8 @@ function parseToolInput(input: unknown): ToolInput {
   if (typeof code !== 'string') fail('code', 'a string', code);
   return {
     code,
-    ...(language === undefined ? {} : { language: checkOption('language', language) }),
-    ...(timeout === undefined ? {} : { timeout: checkOption('timeout', timeout) }),
+    ...(language === undefined || language === null ? {} : { language: checkOption('language', language) }),
+    ...(timeout === undefined || timeout === null ? {} : { timeout: checkOption('timeout', timeout) }),
   };
 }
 
@@ -163,12 +98,17 @@ function parseToolInput(input: unknown): ToolInput {
  * // text === 'hi\n=> 42', result.ok === true
  */
 export async function handleToolCall(input: unknown, sandbox?: Sandbox, options: ToolCallOptions = {}): Promise<ToolCallResult> {
+  return runToolCall(input, sandbox, checkToolCallOptions(options));
+}
+
+/** Checks {@link ToolCallOptions} and fills their defaults. @throws TypeError naming the option. */
+export function checkToolCallOptions(options: ToolCallOptions): CheckedToolCallOptions {
   const { maxTimeout, maxLength, signal } = options;
-  return runToolCall(input, sandbox, {
+  return {
     maxTimeout: maxTimeout === undefined ? SERVER_OPTIONS.maxTimeout.default : checkOption('maxTimeout', maxTimeout),
     maxLength: maxLength === undefined ? SERVER_OPTIONS.maxLength.default : checkOption('maxLength', maxLength),
     ...(signal === undefined ? {} : { signal }),
-  });
+  };
 }
 
 /** {@link ToolCallOptions} checked, plus the timeout of a call that gives none. */

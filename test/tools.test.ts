@@ -1,10 +1,6 @@
-import { handleToolCall, toolDefinition } from 'repl-sandbox';
+import { anthropicTool, handleToolCall, openAIChatTool, openAIResponsesTool, toolDefinition } from 'repl-sandbox';
 import { describe, expect, it } from 'vitest';
-import { type AnthropicMessage, anthropicToolLoop, type AnthropicToolResult, type CreateMessage } from './fixtures/anthropic-loop.js';
-import { type CreateCompletion, type OpenAiMessage, openAiToolLoop } from './fixtures/openai-loop.js';
-import { CONFINED_AVAILABLE, expectError, useSandbox } from './helpers.js';
-
-const FIBONACCI = 'let [a, b] = [0, 1];\nfor (let i = 0; i < 20; i++) [a, b] = [b, a + b];\nconsole.log("computed");\na';
+import { expectError, useSandbox } from './helpers.js';
 
 describe('toolDefinition', () => {
   it('names the tool, describes it, and gives the JSON Schema of its input', () => {
@@ -27,6 +23,42 @@ describe('toolDefinition', () => {
     expect(Object.isFrozen(toolDefinition.inputSchema.properties.code)).toBe(true);
     expect(Object.isFrozen(toolDefinition.inputSchema.required)).toBe(true);
     expect(JSON.parse(JSON.stringify(toolDefinition))).toEqual(toolDefinition);
+  });
+});
+
+describe('the per-SDK definitions', () => {
+  it('OpenAI (Chat Completions and Responses): strict, every property required, the optional ones nullable', () => {
+    const strict = openAIChatTool.function.parameters;
+    expect(openAIChatTool).toEqual({
+      type: 'function',
+      function: { name: 'run_javascript', description: toolDefinition.description, parameters: strict, strict: true },
+    });
+    expect(openAIResponsesTool).toEqual({ type: 'function', name: 'run_javascript', description: toolDefinition.description, parameters: strict, strict: true });
+    expect(strict).toEqual({
+      type: 'object',
+      properties: {
+        code: toolDefinition.inputSchema.properties.code,
+        language: { anyOf: [{ type: 'string', enum: ['js', 'ts'] }, { type: 'null' }], description: expect.any(String) as unknown },
+        timeout: { type: ['number', 'null'], minimum: 0, description: expect.any(String) as unknown },
+      },
+      required: ['code', 'language', 'timeout'],
+      additionalProperties: false,
+    });
+    // The same fields as the MCP schema, so handleToolCall accepts what either declares.
+    expect(Object.keys(strict.properties)).toEqual(Object.keys(toolDefinition.inputSchema.properties));
+  });
+
+  it('Anthropic: name, description, and the MCP schema as input_schema', () => {
+    expect(anthropicTool).toEqual({ name: 'run_javascript', description: toolDefinition.description, input_schema: toolDefinition.inputSchema });
+  });
+
+  it('are frozen all the way down and survive JSON', () => {
+    for (const definition of [openAIChatTool, openAIResponsesTool, anthropicTool]) {
+      expect(Object.isFrozen(definition)).toBe(true);
+      expect(JSON.parse(JSON.stringify(definition))).toEqual(definition);
+    }
+    expect(Object.isFrozen(openAIChatTool.function.parameters.required)).toBe(true);
+    expect(Object.isFrozen(openAIResponsesTool.parameters.properties.language)).toBe(true);
   });
 });
 
@@ -72,6 +104,16 @@ describe('handleToolCall', () => {
     expect(text).toMatch(/^Aborted: .*\(the user left\)$/);
   });
 
+  it('takes null for an optional field as absent (OpenAI strict mode sends it)', async () => {
+    const { text, result } = await handleToolCall({ code: '"ok"', language: null, timeout: null }, sandbox);
+    expect(text).toBe("=> 'ok'");
+    expect(result.ok).toBe(true);
+    expect((await handleToolCall('{"code": "const n: number = 3; n", "language": "ts", "timeout": null}', sandbox)).text).toBe('=> 3');
+    await expect(handleToolCall({ code: null, language: null, timeout: null }, sandbox)).rejects.toThrow(
+      new TypeError('Expected `code` to be a string, got `null` (null)'),
+    );
+  });
+
   it('uses the module-level run() when no sandbox is given', async () => {
     expect((await handleToolCall({ code: '1 + 1' })).text).toBe('=> 2');
   });
@@ -92,61 +134,5 @@ describe('handleToolCall', () => {
       await expect(handleToolCall(input, sandbox)).rejects.toThrow(new TypeError(message));
     }
     await expect(handleToolCall({ code: '1' }, sandbox, { maxTimeout: -1 })).rejects.toThrow(/`maxTimeout`/);
-  });
-});
-
-describe('tool loops, driven by a scripted model (no network)', () => {
-  // As the README recommends for model-written code, where it can run.
-  const sandbox = useSandbox(CONFINED_AVAILABLE ? { isolation: 'confined', warm: 1 } : { warm: 1 });
-
-  it('OpenAI style: tool_calls in, tool messages out, until the answer', async () => {
-    const seen: OpenAiMessage[][] = [];
-    const create: CreateCompletion = (body) => {
-      seen.push([...body.messages]);
-      expect(body.tools[0]?.function.parameters).toBe(toolDefinition.inputSchema);
-      const last = body.messages.at(-1);
-      if (last?.role === 'user') {
-        const tool_calls = [
-          { id: 'call_1', type: 'function' as const, function: { name: 'run_javascript', arguments: JSON.stringify({ code: FIBONACCI }) } },
-          { id: 'call_2', type: 'function' as const, function: { name: 'run_javascript', arguments: '{"code": 7}' } },
-        ];
-        return Promise.resolve({ choices: [{ message: { role: 'assistant' as const, content: null, tool_calls } }] });
-      }
-      const answer = body.messages.find((m) => m.role === 'tool' && m.tool_call_id === 'call_1');
-      return Promise.resolve({ choices: [{ message: { role: 'assistant' as const, content: `The tool said: ${answer?.content}` } }] });
-    };
-    expect(await openAiToolLoop(create, sandbox, 'What is fib(20)?')).toBe('The tool said: computed\n=> 6765');
-    const toolMessages = seen.at(-1)?.filter((m) => m.role === 'tool');
-    expect(toolMessages).toEqual([
-      { role: 'tool', tool_call_id: 'call_1', content: 'computed\n=> 6765' },
-      { role: 'tool', tool_call_id: 'call_2', content: 'Invalid arguments: Expected `code` to be a string, got `7` (number)' },
-    ]);
-  });
-
-  it('Anthropic style: tool_use blocks in, tool_result blocks out with is_error', async () => {
-    let results: AnthropicToolResult[] = [];
-    const create: CreateMessage = (body) => {
-      expect(body.tools[0]?.input_schema).toBe(toolDefinition.inputSchema);
-      const last: AnthropicMessage | undefined = body.messages.at(-1);
-      if (last?.role === 'user' && typeof last.content === 'string') {
-        return Promise.resolve({
-          stop_reason: 'tool_use',
-          content: [
-            { type: 'text' as const, text: 'Let me compute.' },
-            { type: 'tool_use' as const, id: 'tu_1', name: 'run_javascript', input: { code: FIBONACCI } },
-            { type: 'tool_use' as const, id: 'tu_2', name: 'run_javascript', input: { code: 'throw new Error("nope")' } },
-            { type: 'tool_use' as const, id: 'tu_3', name: 'run_python', input: { code: '1' } },
-          ],
-        });
-      }
-      if (last?.role === 'user' && Array.isArray(last.content)) results = last.content;
-      return Promise.resolve({ stop_reason: 'end_turn', content: [{ type: 'text' as const, text: 'fib(20) = 6765' }] });
-    };
-    expect(await anthropicToolLoop(create, sandbox, 'What is fib(20)?')).toBe('fib(20) = 6765');
-    expect(results).toEqual([
-      { type: 'tool_result', tool_use_id: 'tu_1', content: 'computed\n=> 6765', is_error: false },
-      { type: 'tool_result', tool_use_id: 'tu_2', content: 'Exception: Error: nope\n    at <sandbox>:1:7', is_error: true },
-      { type: 'tool_result', tool_use_id: 'tu_3', content: 'Unknown tool: run_python', is_error: true },
-    ]);
   });
 });
