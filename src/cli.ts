@@ -221,6 +221,16 @@ Examples:
   repl-sandbox -q 'require("node:os").cpus().length'
   repl-sandbox --isolation confined --write ./out -f model-written.js   # Linux, bubblewrap`;
 
+/** The MCP client configuration help shows: npx with the SDK, an optional peer, installed beside the package. */
+const MCP_CLIENT_CONFIG = {
+  mcpServers: {
+    'repl-sandbox': {
+      command: 'npx',
+      args: ['-y', '-p', '@modelcontextprotocol/sdk', '-p', 'repl-sandbox', 'repl-sandbox', 'mcp', '--isolation', 'confined'],
+    },
+  },
+} as const;
+
 const MCP_HELP = `Usage: repl-sandbox mcp [options]
 
 Serves the Model Context Protocol on stdin/stdout with one tool, run_javascript,
@@ -234,8 +244,11 @@ Options:
 ${flagLines(MCP_FLAGS)}
 
 Client configuration (e.g. Claude Desktop, Cursor); for model-written code on
-Linux, confined (bubblewrap: no network, no host files but cwd read-only):
-  {"mcpServers": {"repl-sandbox": {"command": "npx", "args": ["-y", "repl-sandbox", "mcp", "--isolation", "confined"]}}}`;
+Linux, confined (bubblewrap: no network, no host files but cwd read-only). npx
+installs the SDK beside repl-sandbox (-p twice), since it is an optional peer:
+  ${JSON.stringify(MCP_CLIENT_CONFIG)}
+repl-sandbox is not on npm yet: until it is, give the second -p the path of its
+tarball (npm pack in a clone: "-p", "/abs/path/repl-sandbox-0.1.0.tgz").`;
 
 /** The exit status of each outcome. */
 const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125 } as const;
@@ -579,7 +592,8 @@ async function serveMcp(argv: readonly string[]): Promise<number> {
     if (!isMissingSdk(error)) throw error;
     process.stderr.write(
       'repl-sandbox mcp needs the MCP SDK, an optional peer dependency: install @modelcontextprotocol/sdk\n' +
-        '  npm install @modelcontextprotocol/sdk\n',
+        '  npm install @modelcontextprotocol/sdk\n' +
+        '  or, with npx: npx -p @modelcontextprotocol/sdk -p repl-sandbox repl-sandbox mcp\n',
     );
     return EXIT.usage;
   }
