@@ -104,6 +104,13 @@ describe('README code blocks', () => {
     expect(ran.status).toBe(0);
   });
 
+  it.concurrent('shows the MCP client configuration that repl-sandbox mcp --help prints', async () => {
+    const shown = all.find((block) => block.lang === 'json' && block.code.includes('"mcpServers"'));
+    const help = await node([join(root, 'dist', 'cli.js'), 'mcp', '--help'], 20_000);
+    const printed = help.stdout.split('\n').find((line) => line.trim().startsWith('{"mcpServers"'));
+    expect(JSON.parse(shown?.code ?? 'null')).toEqual(JSON.parse(printed ?? 'null'));
+  });
+
   it.concurrent('type-checks the ts blocks with tsc, against the built package', async () => {
     for (const block of typed) writeFileSync(join(dir, `block-${block.line}.ts`), `${block.code}export {};\n`);
     writeFileSync(
