@@ -5,16 +5,16 @@
  * for that subcommand). Built on the public API; its flags, their checks
  * and both help texts come from the options table (src/options.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { inspect, parseArgs } from 'node:util';
 import superjson, { type SuperJSONResult } from 'superjson';
 import { type ConfineOptions, createSandbox, formatResult, type Isolation, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
 import type { McpServerOptions, startMcpServer } from './mcp.js';
-import { ALL_OPTIONS, checkOption, failureOf, type OptionName, type OptionSpec, shownDefault } from './options.js';
+import { ALL_OPTIONS, checkOption, closestName, failureOf, type OptionName, type OptionSpec, shownDefault } from './options.js';
 
 const USAGE_LINES = `Usage: repl-sandbox [options] '<code>'
        repl-sandbox [options] -f <file>
-       repl-sandbox [options] -               (the code from standard input)
+       repl-sandbox [options] -               (the code from standard input; - may be left out when it is piped)
        repl-sandbox mcp [server options]      (an MCP server on stdio: repl-sandbox mcp --help)`;
 
 const SHORT_USAGE = `${USAGE_LINES}
@@ -94,6 +94,73 @@ function parseOptions(flags: readonly Flag[]): Record<string, { type: 'string' |
   );
 }
 
+/**
+ * `argv` with every value that starts with a single dash attached to its
+ * flag (`--timeout -1` → `--timeout=-1`, `-t -1` too): parseArgs refuses
+ * such a value as "ambiguous", which hid the real message (`--timeout
+ * expects a non-negative number…, got '-1'`). A known flag (`--setup -q`)
+ * and anything after `--` are left as they are.
+ */
+function attachDashValues(argv: readonly string[], flags: readonly Flag[]): string[] {
+  const valued = new Map<string, string>();
+  const shorts = new Set<string>();
+  for (const { name, short, arg } of flags) {
+    if (short !== undefined) shorts.add(short);
+    if (arg === undefined) continue;
+    valued.set(`--${name}`, name);
+    if (short !== undefined) valued.set(`-${short}`, name);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = valued.get(arg);
+    const next = argv[i + 1];
+    if (name !== undefined && next !== undefined && /^-[^-]/.test(next) && !shorts.has(next.charAt(1))) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else if (name !== undefined && next !== undefined && !next.startsWith('-')) {
+      // The flag's value: pushed now so that a value such as `-t` is never mistaken for a flag.
+      out.push(arg, next);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/**
+ * parseArgs' "Unknown option" message in our words: a likely flag (`--timout`
+ * → did you mean --timeout?), or else how to pass code that starts with a
+ * dash. Node's own text ends in an unbalanced quote.
+ */
+function unknownOptionMessage(message: string, flags: readonly Flag[], argv: readonly string[], code: boolean): string {
+  const option = /^Unknown option '([^']*)'/.exec(message)?.[1];
+  if (option === undefined) return message;
+  const names = flags.map(({ name }) => name);
+  const guess = option.startsWith('--') ? closestName(option.slice(2).split('=')[0] ?? '', names) : undefined;
+  if (guess !== undefined) return `Unknown option '${option}' (did you mean --${guess}?)`;
+  if (!code) return `Unknown option '${option}'`;
+  // parseArgs names `-1` of `-1+2` (a group of short flags): show the whole argument.
+  const argument = argv.find((arg) => arg.startsWith(option)) ?? option;
+  return `Unknown option '${option}'; code that starts with a dash goes after --: repl-sandbox -- '${argument}'`;
+}
+
+/**
+ * Whether the code argument is more likely a file name: it looks like a
+ * path (a .js/.mjs/.cjs/.ts/.mts/.cts ending or a slash, no spaces or
+ * code punctuation) and an existing file has that name. Code such as `foo`
+ * or `config.js` wrapped in parentheses stays code.
+ */
+function namesFile(argument: string): boolean {
+  if (!/^[\w.@~/\\-]+$/.test(argument) || !(/\.[cm]?[jt]s$/i.test(argument) || /[/\\]/.test(argument))) return false;
+  return statSync(argument, { throwIfNoEntry: false })?.isFile() === true;
+}
+
 const HELP_COLUMN = 28;
 const HELP_WIDTH = 100;
 
@@ -128,6 +195,11 @@ Options:
 ${flagLines(EVALUATE_FLAGS)}
   --                        ends the options: repl-sandbox -- '-1 + 2'
 
+The argument is code, not a file name: an argument that looks like a path (it
+ends in .js, .mjs, .cjs, .ts, .mts or .cts, or has a /) and names an existing
+file is refused with "did you mean -f <file>?" (exit 2). Code that happens to
+name a file runs in parentheses: repl-sandbox '(config.js)'.
+
 Output: the code's output on stdout as it streams, then "=> <value>" on stdout,
 or the error (type, name, message, your stack frames) on stderr. Colors on a
 terminal; NO_COLOR=1 turns them off (always), FORCE_COLOR=1 forces them.
@@ -149,6 +221,16 @@ Examples:
   repl-sandbox -q 'require("node:os").cpus().length'
   repl-sandbox --isolation confined --write ./out -f model-written.js   # Linux, bubblewrap`;
 
+/** The MCP client configuration help shows: npx with the SDK, an optional peer, installed beside the package. */
+const MCP_CLIENT_CONFIG = {
+  mcpServers: {
+    'repl-sandbox': {
+      command: 'npx',
+      args: ['-y', '-p', '@modelcontextprotocol/sdk', '-p', 'repl-sandbox', 'repl-sandbox', 'mcp', '--isolation', 'confined'],
+    },
+  },
+} as const;
+
 const MCP_HELP = `Usage: repl-sandbox mcp [options]
 
 Serves the Model Context Protocol on stdin/stdout with one tool, run_javascript,
@@ -162,8 +244,11 @@ Options:
 ${flagLines(MCP_FLAGS)}
 
 Client configuration (e.g. Claude Desktop, Cursor); for model-written code on
-Linux, confined (bubblewrap: no network, no host files but cwd read-only):
-  {"mcpServers": {"repl-sandbox": {"command": "npx", "args": ["-y", "repl-sandbox", "mcp", "--isolation", "confined"]}}}`;
+Linux, confined (bubblewrap: no network, no host files but cwd read-only). npx
+installs the SDK beside repl-sandbox (-p twice), since it is an optional peer:
+  ${JSON.stringify(MCP_CLIENT_CONFIG)}
+repl-sandbox is not on npm yet: until it is, give the second -p the path of its
+tarball (npm pack in a clone: "-p", "/abs/path/repl-sandbox-0.1.0.tgz").`;
 
 /** The exit status of each outcome. */
 const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125 } as const;
@@ -351,9 +436,11 @@ interface Evaluation {
   readonly run: RunOptions;
 }
 
+const NO_CODE = 'no code given: pass it as an argument, with --file, or on standard input (piped, or with -)';
+
 async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'help' | 'version'> {
   const { values, positionals, tokens } = parseArgs({
-    args: [...argv],
+    args: attachDashValues(argv, EVALUATE_FLAGS),
     allowPositionals: true,
     strict: true,
     tokens: true,
@@ -363,7 +450,9 @@ async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'h
   if (values.version === true) return 'version';
   if (values.json === true && values.quiet === true) throw new UsageError('--json and --quiet exclude each other');
   const sources = positionals.length + (values.file === undefined ? 0 : 1);
-  if (sources === 0) throw new UsageError('no code given: pass it as an argument, with --file, or with - to read standard input');
+  // No code argument, but something piped in: the code is standard input, as with -.
+  const piped = sources === 0 && process.stdin.isTTY !== true;
+  if (sources === 0 && !piped) throw new UsageError(NO_CODE);
   if (positionals.length > 1) throw new UsageError(`expected one code argument, got ${positionals.length} (quote the code)`);
   if (sources > 1) throw new UsageError('give the code once: as an argument, with --file or with - (standard input)');
   // Setup in command-line order, --setup and --setup-file interleaved.
@@ -381,11 +470,15 @@ async function parseEvaluation(argv: readonly string[]): Promise<Evaluation | 'h
     code = readText('--file', file);
     filename = file.replace(/[\r\n]/g, ' ');
     if (/\.[mc]?ts$/i.test(file)) language = 'ts';
-  } else if (positionals[0] === '-') {
+  } else if (piped || positionals[0] === '-') {
     code = await readStdin();
     filename = '<stdin>';
+    if (piped && code.trim() === '') throw new UsageError(`${NO_CODE} (standard input was empty)`);
   } else {
     code = positionals[0] ?? '';
+    if (namesFile(code)) {
+      throw new UsageError(`'${code}' is a file, but the argument is the code to run: did you mean -f ${code}? (Code that names a file runs in parentheses: '(${code})'.)`);
+    }
   }
   const timeout = optionFromFlag('timeout', values);
   const maxOutput = optionFromFlag('maxOutput', values);
@@ -461,7 +554,7 @@ function isMissingSdk(error: unknown): boolean {
 
 async function serveMcp(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
-    args: [...argv],
+    args: attachDashValues(argv, MCP_FLAGS),
     allowPositionals: false,
     strict: true,
     options: parseOptions(MCP_FLAGS),
@@ -499,7 +592,8 @@ async function serveMcp(argv: readonly string[]): Promise<number> {
     if (!isMissingSdk(error)) throw error;
     process.stderr.write(
       'repl-sandbox mcp needs the MCP SDK, an optional peer dependency: install @modelcontextprotocol/sdk\n' +
-        '  npm install @modelcontextprotocol/sdk\n',
+        '  npm install @modelcontextprotocol/sdk\n' +
+        '  or, with npx: npx -p @modelcontextprotocol/sdk -p repl-sandbox repl-sandbox mcp\n',
     );
     return EXIT.usage;
   }
@@ -515,7 +609,9 @@ async function main(argv: readonly string[]): Promise<number> {
     // parseArgs throws TypeErrors with a code for unknown flags and missing values.
     const { code } = error as NodeJS.ErrnoException;
     if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`repl-sandbox: ${(error as Error).message}\n\n${subcommand ? 'Usage: repl-sandbox mcp [options]   (repl-sandbox mcp --help for the options)' : SHORT_USAGE}\n`);
+      const message =
+        code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOptionMessage((error as Error).message, subcommand ? MCP_FLAGS : EVALUATE_FLAGS, argv, !subcommand) : (error as Error).message;
+      process.stderr.write(`repl-sandbox: ${message}\n\n${subcommand ? 'Usage: repl-sandbox mcp [options]   (repl-sandbox mcp --help for the options)' : SHORT_USAGE}\n`);
       return EXIT.usage;
     }
     throw error;

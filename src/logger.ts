@@ -22,7 +22,12 @@ export const silentLogger: SandboxLogger = Object.freeze({
   error: noop,
 });
 
-/** The sandbox's logger: a child of the caller's, or silence. */
+/**
+ * The sandbox's logger: a child of the caller's, or silence. Bound as
+ * `component`, never `name`: pino writes a child's bindings after its
+ * parent's, so a named logger (the MCP server's, or the caller's app) would
+ * print two `name` keys in one line.
+ */
 export function sandboxLogger(logger: SandboxLogger | undefined): SandboxLogger {
-  return logger === undefined ? silentLogger : logger.child({ name: 'repl-sandbox' });
+  return logger === undefined ? silentLogger : logger.child({ component: 'repl-sandbox' });
 }

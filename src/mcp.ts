@@ -259,8 +259,14 @@ function build(options: McpServerOptions): Built {
       return { content: [{ type: 'text', text }], structuredContent: structured(result), isError: !result.ok };
     } catch (error) {
       // The model's mistake, or a server that cannot take the call: tell the model, as a tool error.
-      if (error instanceof TypeError || error instanceof SandboxOverloadedError || error instanceof SandboxClosedError) {
-        logger.warn({ requestId: extra.requestId, err: error }, 'run_javascript rejected');
+      // One line each, no stack: the stack would be ours, and says nothing about the call.
+      if (error instanceof TypeError) {
+        // The model's arguments: routine, and the model is told.
+        logger.debug({ requestId: extra.requestId, reason: error.message }, 'run_javascript rejected its input');
+        return { content: [{ type: 'text', text: error.message }], isError: true };
+      }
+      if (error instanceof SandboxOverloadedError || error instanceof SandboxClosedError) {
+        logger.warn({ requestId: extra.requestId, code: error.code, reason: error.message }, 'run_javascript refused');
         return { content: [{ type: 'text', text: error.message }], isError: true };
       }
       throw error;

@@ -543,6 +543,16 @@ function distance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
+/** The known name `key` was most likely meant to be (the nearest within 2 edits, case aside), for "did you mean"; the CLI's flags use it too. */
+export function closestName(key: string, known: readonly string[]): string | undefined {
+  let best: { readonly name: string; readonly edits: number } | undefined;
+  for (const name of known) {
+    const edits = distance(key.toLowerCase(), name.toLowerCase());
+    if (edits <= 2 && (best === undefined || edits < best.edits)) best = { name, edits };
+  }
+  return best?.name;
+}
+
 /**
  * Rejects an option this API does not know (a misspelt `timout` would
  * otherwise silently leave the default in force). Keys whose value is
@@ -551,7 +561,7 @@ function distance(a: string, b: string): number {
 function checkKnownKeys(options: object, known: readonly string[], where: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key) || (options as Record<string, unknown>)[key] === undefined) continue;
-    const guess = known.find((candidate) => distance(key.toLowerCase(), candidate.toLowerCase()) <= 2);
+    const guess = closestName(key, known);
     throw new TypeError(`Unknown option \`${key}\` for ${where}${guess === undefined ? '' : ` (did you mean \`${guess}\`?)`}; known options: ${known.join(', ')}`);
   }
 }

@@ -19,6 +19,7 @@ interface Ran {
 
 interface Spawn {
   input?: string;
+  cwd?: string;
   env?: Record<string, string>;
   /** Called with the child once its stdout printed this. */
   onStdout?: [string, (child: ReturnType<typeof spawn>) => void];
@@ -29,7 +30,7 @@ function repl(args: readonly string[], options: Spawn = {}): Promise<Ran> {
   // Not on a terminal, so plain unless a test sets FORCE_COLOR.
   const { NO_COLOR: _no, FORCE_COLOR: _force, ...inherited } = process.env;
   const env = { ...inherited, ...options.env };
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000 });
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -71,6 +72,38 @@ describe.concurrent('repl-sandbox: running code', () => {
   it('reads the code from standard input with -', async () => {
     expect(await repl(['-'], { input: 'const s = "st" + "din";\ns' })).toEqual({ status: 0, stdout: "=> 'stdin'\n", stderr: '' });
     expect((await repl(['--ts', '-'], { input: 'const n: number = 2; n ** 10' })).stdout).toBe('=> 1024\n');
+  });
+
+  it('reads piped standard input without -, when no code argument is given', async () => {
+    expect(await repl([], { input: 'console.log("piped"); 6 * 7' })).toEqual({ status: 0, stdout: 'piped\n=> 42\n', stderr: '' });
+    expect((await repl(['--ts'], { input: 'const n: number = 2; n ** 10' })).stdout).toBe('=> 1024\n');
+    // Standard input names the code in stacks, as with -.
+    expect((await repl(['-q'], { input: 'throw new Error("e")' })).stderr).toBe('Exception: Error: e\n    at <stdin>:1:7\n');
+  });
+
+  it('refuses a code argument that is a path to an existing file: did you mean -f?', async () => {
+    const cwd = mkdtempSync(join(dir, 'cwd-'));
+    writeFileSync(join(cwd, 'script.js'), 'console.log("from the file")');
+    writeFileSync(join(cwd, 'foo'), '');
+    const paths = ['script.js', './script.js', join(cwd, 'script.js')];
+    const refused = await Promise.all(paths.map((argument) => repl([argument], { cwd })));
+    refused.forEach((ran, i) => {
+      const argument = paths[i] ?? '';
+      expect(ran.status, argument).toBe(2);
+      expect(ran.stderr, argument).toContain(`'${argument}' is a file, but the argument is the code to run: did you mean -f ${argument}?`);
+      expect(ran.stdout).toBe('');
+    });
+    // Code stays code: no path look (foo names a file here, too), in parentheses, or a path to nothing.
+    const [foo, parenthesized, missing, flagged] = await Promise.all([
+      repl(['foo'], { cwd }),
+      repl(['(script.js)'], { cwd }),
+      repl(['missing.js'], { cwd }),
+      repl(['-f', 'script.js'], { cwd }),
+    ]);
+    expect(foo).toMatchObject({ status: 1, stderr: expect.stringMatching(/^Exception: ReferenceError: foo is not defined/) as unknown });
+    expect(parenthesized).toMatchObject({ status: 1, stderr: expect.stringMatching(/^Exception: ReferenceError: script is not defined/) as unknown });
+    expect(missing).toMatchObject({ status: 1, stderr: expect.stringMatching(/^Exception: ReferenceError: missing is not defined/) as unknown });
+    expect(flagged).toEqual({ status: 0, stdout: 'from the file\n=> undefined\n', stderr: '' });
   });
 
   it('runs --setup and --setup-file first, in command-line order, without their output', async () => {
@@ -225,6 +258,14 @@ describe.concurrent('repl-sandbox: exit codes', () => {
   it('2 on bad usage, naming the flag, with a short usage', async () => {
     const cases: [string[], RegExp][] = [
       [['--bogus', '1'], /Unknown option '--bogus'/],
+      [['--timout', '100', '1'], /^repl-sandbox: Unknown option '--timout' \(did you mean --timeout\?\)\n/],
+      [['--jsn', '1'], /Unknown option '--jsn' \(did you mean --json\?\)/],
+      [['-1+2'], /Unknown option '-1'; code that starts with a dash goes after --: repl-sandbox -- '-1\+2'\n/],
+      [['--timeout', '-1', '1'], /--timeout expects a non-negative number of milliseconds or Infinity, got '-1'/],
+      [['-t', '-1', '1'], /--timeout expects a non-negative number of milliseconds or Infinity, got '-1'/],
+      [['--timeout=-1', '1'], /--timeout expects a non-negative number of milliseconds or Infinity, got '-1'/],
+      [['--max-output', '-5', '1'], /--max-output expects a non-negative integer or Infinity, got '-5'/],
+      [['--memory-limit', '-Infinity', '1'], /--memory-limit expects a positive number of megabytes, got '-Infinity'/],
       [['--timeout', 'soon', '1'], /--timeout expects a non-negative number of milliseconds or Infinity, got 'soon'/],
       [['--timeout'], /--timeout/],
       [['--max-output', '1.5', '1'], /--max-output expects a non-negative integer or Infinity, got '1.5'/],
@@ -234,7 +275,7 @@ describe.concurrent('repl-sandbox: exit codes', () => {
       [['--isolation', 'process', '--write', dir, '1'], /--network, --read and --write need --isolation confined, got --isolation process/],
       [['--isolation', 'confined', '--read', join(dir, 'missing'), '1'], /--read '.*missing': expected an existing file or directory/],
       [['--json', '--quiet', '1'], /--json and --quiet exclude each other/],
-      [[], /no code given/],
+      [[], /no code given: .*\(standard input was empty\)/],
       [['1', '2'], /expected one code argument, got 2 \(quote the code\)/],
       [['-f', join(dir, 'missing.js')], /--file: cannot read '.*missing\.js' \(ENOENT\)/],
       [['--setup-file', join(dir, 'missing.js'), '1'], /--setup-file: cannot read/],

@@ -182,10 +182,17 @@ describe('repl-sandbox mcp, driven by the SDK client over stdio', () => {
     expect(results.map(text)).toEqual(Array.from({ length: 8 }, (_, i) => `=> [ ${i}, 1 ]`));
   });
 
-  it('logs JSON lines to stderr, never to stdout', () => {
-    const lines = stderr.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number });
+  it('logs JSON lines to stderr, never to stdout, each with one name', () => {
+    const raw = stderr.trim().split('\n');
+    const lines = raw.map((line) => JSON.parse(line) as { msg: string; level: number });
     expect(lines.map((line) => line.msg)).toContain('MCP server ready on stdio');
     expect(lines.filter((line) => line.msg === 'run_javascript').length).toBeGreaterThanOrEqual(8);
+    // The sandbox's own lines (the timeout above among them) are bound as a component, not a second "name".
+    expect(raw.some((line) => line.includes('run timed out'))).toBe(true);
+    for (const line of raw) expect(line.match(/"name":/g), line).toHaveLength(1);
+    // The invalid call above is a debug line: not at the server's level (info), and no stack anywhere.
+    expect(raw.filter((line) => line.includes('rejected'))).toEqual([]);
+    expect(stderr).not.toContain('"stack"');
   });
 });
 
@@ -230,6 +237,36 @@ describe('repl-sandbox mcp process lifecycle', () => {
       expect(help.stdout).toContain(flag);
     }
     expect(help.stdout).toContain('"mcpServers"');
+  });
+
+  it('the client configuration of mcp --help has npx install the SDK beside the package, and its server flags parse', () => {
+    const help = spawnSync(process.execPath, [cli, 'mcp', '--help'], { encoding: 'utf8', timeout: 20_000 }).stdout;
+    const line = help.split('\n').find((text) => text.trim().startsWith('{"mcpServers"')) ?? '';
+    const config = JSON.parse(line) as { mcpServers: Record<string, { command: string; args: string[] }> };
+    const server = config.mcpServers['repl-sandbox'];
+    expect(server?.command).toBe('npx');
+    const args = server?.args ?? [];
+    // npx [-y] -p <pkg>... <bin> <bin args>: every -p before the bin, which is the last package's own.
+    const bin = args.findIndex((arg, i) => arg !== '-y' && arg !== '-p' && args[i - 1] !== '-p');
+    const packages = args.slice(0, bin).filter((_, i, head) => head[i - 1] === '-p');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; bin: Record<string, string>; peerDependencies: Record<string, string> };
+    expect(packages).toEqual(['@modelcontextprotocol/sdk', pkg.name]);
+    expect(Object.keys(pkg.peerDependencies)).toContain('@modelcontextprotocol/sdk');
+    expect(Object.keys(pkg.bin)).toContain(args[bin]);
+    const serverArgs = args.slice(bin + 1);
+    expect(serverArgs[0]).toBe('mcp');
+    // The bin's own arguments, as our CLI reads them (--help: parsed and checked, then nothing started).
+    const parsed = spawnSync(process.execPath, [cli, ...serverArgs, '--help'], { encoding: 'utf8', timeout: 20_000 });
+    expect(parsed.status).toBe(0);
+  });
+
+  it('a bad flag value that starts with a dash gets the real message, and a misspelt flag a suggestion', () => {
+    const negative = spawnSync(process.execPath, [cli, 'mcp', '--max-timeout', '-1'], { encoding: 'utf8', timeout: 20_000 });
+    expect(negative.status).toBe(2);
+    expect(negative.stderr).toMatch(/--max-timeout expects .*, got '-1'/);
+    const misspelt = spawnSync(process.execPath, [cli, 'mcp', '--max-timout', '1'], { encoding: 'utf8', timeout: 20_000 });
+    expect(misspelt.status).toBe(2);
+    expect(misspelt.stderr).toMatch(/Unknown option '--max-timout' \(did you mean --max-timeout\?\)/);
   });
 });
 
@@ -404,6 +441,30 @@ describe('createMcpServer', () => {
       await server.close();
     }
     expect(() => createMcpServer({ logger: silent, isolation: 'process', confine: { network: true } })).toThrow("`confine` needs `isolation: 'confined'`");
+  });
+
+  it('logs an invalid call as one debug line without a stack, and a timeout with one name per line', async () => {
+    const lines: string[] = [];
+    const logger = pino({ name: 'app', level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const server = createMcpServer({ logger, timeout: 200 });
+    const client = new Client({ name: 'in-memory', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    try {
+      await client.callTool({ name: 'run_javascript', arguments: { code: 42 } });
+      const rejected = lines.filter((line) => line.includes('rejected'));
+      expect(rejected).toHaveLength(1);
+      expect(JSON.parse(rejected[0] ?? '')).toMatchObject({ level: 20, msg: 'run_javascript rejected its input', reason: 'Expected `code` to be a string, got `42` (number)' });
+      expect(rejected[0]).not.toMatch(/stack|\\n/);
+      await client.callTool({ name: 'run_javascript', arguments: { code: 'while (true) {}' } });
+    } finally {
+      await client.close();
+      await server.close();
+    }
+    const timedOut = lines.find((line) => line.includes('run timed out'));
+    expect(timedOut).toBeDefined();
+    expect(JSON.parse(timedOut ?? '')).toMatchObject({ name: 'app', component: 'repl-sandbox', timeout: 200 });
+    for (const line of lines) expect(line.match(/"name":/g), line).toHaveLength(1);
   });
 
   it('rejects contradictory options with a TypeError naming them', () => {
