@@ -1,6 +1,6 @@
 /**
- * Soak, sized for CI (~25 s on 2 cores): 40–160 mixed runs per level (every kind
- * at least twice) at concurrency 8 — ok, throw, timeout, crash, flood, out-of-memory — every
+ * Soak, sized for CI (~15 s on 2 cores): 20–100 mixed runs per level (every kind
+ * at least once) at concurrency 8 — ok, throw, timeout, crash, flood, out-of-memory — every
  * result right for its kind, the sandbox idle afterwards, host RSS growth
  * bounded, no child process or thread left. `npx tsx bench/soak.ts` runs the
  * same mix for longer.
@@ -18,7 +18,7 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 /** Runs per level: 'process' and 'confined' boot a whole node per run (~8–12/s on 2 cores), 'context' reuses its pool (~40–75/s). */
-const RUNS = { worker: 80, context: 160, process: 40, confined: 40 } as const;
+const RUNS = { worker: 40, context: 100, process: 20, confined: 20 } as const;
 
 /** What the mix's kinds must come out as, counted. */
 function expectedOutcomes(runs: number): Record<string, number> {
