@@ -166,7 +166,7 @@ Linux, confined (bubblewrap: no network, no host files but cwd read-only):
   {"mcpServers": {"repl-sandbox": {"command": "npx", "args": ["-y", "repl-sandbox", "mcp", "--isolation", "confined"]}}}`;
 
 /** The exit status of each outcome. */
-const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125 } as const;
+const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125, 'queue-timeout': 125 } as const;
 
 /** A mistake on the command line: exit 2 with the message and the short usage. */
 class UsageError extends Error {}
