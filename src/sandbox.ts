@@ -90,7 +90,9 @@ export class Sandbox {
    * Evaluates `code` in a fresh isolate. Resolves with a {@link RunResult}
    * whatever the code does; rejects only for the caller's mistakes: a
    * `TypeError` for bad arguments, {@link SandboxClosedError} after `close()`,
-   * {@link SandboxOverloadedError} when `maxQueue` runs already wait.
+   * {@link SandboxOverloadedError} when `maxQueue` runs already wait. A run
+   * accepted but not started within its `queueTimeout` resolves too, with
+   * `error.type === 'queue-timeout'`: nothing of it ran.
    */
   async run(code: string, options?: RunOptions): Promise<RunResult> {
     const calledAt = performance.now();
