@@ -251,7 +251,7 @@ repl-sandbox is not on npm yet: until it is, give the second -p the path of its
 tarball (npm pack in a clone: "-p", "/abs/path/repl-sandbox-0.1.0.tgz").`;
 
 /** The exit status of each outcome. */
-const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125 } as const;
+const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125, 'queue-timeout': 125 } as const;
 
 /** A mistake on the command line: exit 2 with the message and the short usage. */
 class UsageError extends Error {}

@@ -55,6 +55,8 @@ function describeError(error: RunError): string {
     }
     case 'timeout':
       return `Timeout: ${error.message}`;
+    case 'queue-timeout':
+      return `Queue timeout: ${error.message}`;
     case 'aborted': {
       const { reason } = error;
       const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
@@ -121,6 +123,7 @@ function checkResult(result: unknown): asserts result is RunResult {
  * | ok | `=> 42` |
  * | exception | `Exception: TypeError: bad` + frames (`Exception in setup: …` for setup; `Exception: Uncaught 42` for a thrown non-Error) |
  * | timeout | `Timeout: Timed out after 500 ms` |
+ * | queue-timeout | `Queue timeout: Not started within 2000 ms (queueTimeout): the sandbox was busy, the code did not run` |
  * | aborted | `Aborted: The run was aborted`, then the reason in parentheses when it is an Error or a string |
  * | crashed | `Crashed (exit): The isolate exited with code 3`, `Crashed (out-of-memory): …`, `Crashed (error): …` |
  *

@@ -128,7 +128,7 @@ const OUTPUT_SCHEMA = {
       type: 'object',
       description: 'What went wrong (when not ok).',
       properties: {
-        type: { type: 'string', enum: ['exception', 'timeout', 'crashed', 'aborted'] },
+        type: { type: 'string', enum: ['exception', 'timeout', 'queue-timeout', 'crashed', 'aborted'] },
         name: { type: 'string', description: "The thrown error's name (exceptions only)." },
         message: { type: 'string' },
       },

@@ -16,6 +16,26 @@ export interface RunOptions {
    */
   readonly timeout?: number;
   /**
+   * How long, in milliseconds, the run may wait to start. The clock starts
+   * when `run()` is called and stops when the code is handed to its isolate
+   * (where `timeout`'s clock starts): it covers the wait in the sandbox's
+   * queue and, with a concurrency slot, the wait for an isolate to boot. A
+   * run still not started then is taken out of the queue without ever
+   * running: it resolves with `error.type === 'queue-timeout'` (no output;
+   * `timings` say how long it waited), which a caller can tell apart from
+   * the code's own `timeout` (the code ran too long) and from
+   * `SandboxOverloadedError` (the queue was full at the call). So a run
+   * resolves within about `queueTimeout + timeout`. `0`: start now or not at
+   * all (only when a slot and an isolate are free). `Infinity` waits for as
+   * long as it takes.
+   * @default Infinity
+   * @example
+   * // An HTTP handler that would rather answer 503 than let a request wait more than 2 s.
+   * const result = await sandbox.run(code, { queueTimeout: 2_000 });
+   * if (!result.ok && result.error.type === 'queue-timeout') reply(503, { 'retry-after': '1' });
+   */
+  readonly queueTimeout?: number;
+  /**
    * Bytes of UTF-8 output kept. Past the cap the output is cut on a character
    * boundary and a note is appended, e.g.
    * `\n...(truncated, showing first 48.8KB of 97.7KB)`. `Infinity` keeps all.
@@ -156,6 +176,7 @@ export interface PermissionProfile {
 /** {@link RunOptions} with every default filled in. */
 export interface ResolvedRunOptions {
   readonly timeout: number;
+  readonly queueTimeout: number;
   readonly maxOutput: number;
   readonly setup: readonly string[];
   readonly language: 'js' | 'ts' | undefined;
@@ -407,6 +428,8 @@ export const OPTIONS = {
     cliHelp: (d) => `wall-clock limit for setup and code (default ${d}; Infinity: none)`,
     mcp: { default: 30_000, help: (d) => `timeout of a call that sets none (default ${d})` },
   },
+  // Not a flag: a command line runs one evaluation, which never waits in a queue.
+  queueTimeout: { scope: 'run', default: Infinity, check: milliseconds },
   maxOutput: {
     scope: 'run',
     default: 50_000,

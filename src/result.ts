@@ -50,6 +50,15 @@ export interface RunFailure {
 /** What went wrong, discriminated by `type`. */
 export type RunError =
   | { readonly type: 'timeout'; readonly message: string; readonly timeout: number }
+  /**
+   * The run did not start within its `queueTimeout` (the sandbox was busy):
+   * it was dropped before any isolate got it, so none of the code ran and
+   * `output` is empty. How long it waited is in `timings` (`queuedMs`, plus
+   * `bootMs` when it had a slot and its isolate was still booting). A
+   * value, not a rejection, like every end of a run the sandbox accepted
+   * (an overflowing queue, decided at the call, rejects instead).
+   */
+  | { readonly type: 'queue-timeout'; readonly message: string; readonly queueTimeout: number }
   | { readonly type: 'aborted'; readonly message: string; readonly reason?: unknown }
   | {
       readonly type: 'crashed';
@@ -90,6 +99,11 @@ export function timeoutError(timeout: number): RunError {
   return { type: 'timeout', message: `Timed out after ${timeout} ms`, timeout };
 }
 
+/** The run did not start within its `queueTimeout`. */
+export function queueTimeoutError(queueTimeout: number): RunError {
+  return { type: 'queue-timeout', message: `Not started within ${queueTimeout} ms (queueTimeout): the sandbox was busy, the code did not run`, queueTimeout };
+}
+
 /** The isolate ended before it reported a result. */
 export function crashedError(exit: IsolateExit): RunError {
   const code = exit.exitCode === undefined ? {} : { exitCode: exit.exitCode };
@@ -118,8 +132,10 @@ export function sourceError({ source: cause, phase, filename }: PreparationFailu
 
 /**
  * A failure decided on the host, before any output: `durationMs` runs from
- * `calledAt` (`performance.now()` when `run()` was called) to now.
+ * `calledAt` (`performance.now()` when `run()` was called) to now; `bootMs`
+ * when the run waited for an isolate's boot.
  */
-export function hostFailure(error: RunError, calledAt: number, queuedMs: number): RunFailure {
-  return { ok: false, output: '', error, durationMs: performance.now() - calledAt, timings: { queuedMs } };
+export function hostFailure(error: RunError, calledAt: number, queuedMs: number, bootMs?: number): RunFailure {
+  const timings = bootMs === undefined ? { queuedMs } : { queuedMs, bootMs };
+  return { ok: false, output: '', error, durationMs: performance.now() - calledAt, timings };
 }

@@ -21,7 +21,10 @@ import {
 import { warmPreparation } from './prepare/index.js';
 import { prepareTask } from './prepare/task.js';
 import type { TaskMessage } from './protocol.js';
-import { abortedError, bootFailedError, CLOSED_MESSAGE, hostFailure, type RunResult, sourceError } from './result.js';
+import { abortedError, bootFailedError, CLOSED_MESSAGE, hostFailure, queueTimeoutError, type RunResult, sourceError } from './result.js';
+
+/** The longest delay `setTimeout` honours; a longer `queueTimeout` means "never" in practice (24.8 days). */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /** Counts of a sandbox's work, read at one instant. */
 export interface SandboxStats {
@@ -42,6 +45,10 @@ interface Job {
   readonly resolve: (result: RunResult) => void;
   /** Set while the job waits in the queue. */
   dequeueOnAbort?: () => void;
+  /** Its `queueTimeout` timer, from the call until the code is handed to an isolate or the run ends. */
+  queueTimer?: NodeJS.Timeout;
+  /** What the `queueTimeout` timer does, where the job is waiting: in the queue, or for its isolate to boot. */
+  onQueueTimeout?: () => void;
 }
 
 /**
@@ -83,7 +90,9 @@ export class Sandbox {
    * Evaluates `code` in a fresh isolate. Resolves with a {@link RunResult}
    * whatever the code does; rejects only for the caller's mistakes: a
    * `TypeError` for bad arguments, {@link SandboxClosedError} after `close()`,
-   * {@link SandboxOverloadedError} when `maxQueue` runs already wait.
+   * {@link SandboxOverloadedError} when `maxQueue` runs already wait. A run
+   * accepted but not started within its `queueTimeout` resolves too, with
+   * `error.type === 'queue-timeout'`: nothing of it ran.
    */
   async run(code: string, options?: RunOptions): Promise<RunResult> {
     const calledAt = performance.now();
@@ -108,6 +117,7 @@ export class Sandbox {
     this.#holdProcess();
     return new Promise<RunResult>((resolve) => {
       const job: Job = { task, options: resolved, calledAt, resolve };
+      this.#armQueueTimeout(job);
       if (this.#running < this.#options.concurrency) this.#start(job);
       else this.#enqueue(job);
     });
@@ -151,6 +161,7 @@ export class Sandbox {
     this.#holdProcess();
     for (const job of this.#queue.splice(0)) {
       job.dequeueOnAbort?.();
+      clearTimeout(job.queueTimer);
       this.#completed++;
       job.resolve(hostFailure(abortedError(undefined, CLOSED_MESSAGE), job.calledAt, performance.now() - job.calledAt));
     }
@@ -171,12 +182,52 @@ export class Sandbox {
     return this.close();
   }
 
+  /**
+   * Starts the job's `queueTimeout` clock, counted from the `run()` call.
+   * Where the job waits sets what expiry does (see {@link Job.onQueueTimeout}).
+   */
+  #armQueueTimeout(job: Job): void {
+    const { queueTimeout } = job.options;
+    if (queueTimeout >= MAX_TIMER_DELAY) return;
+    const left = queueTimeout - (performance.now() - job.calledAt);
+    // Always a timer, even for 0: a run that can start at once (a free slot, a warm
+    // isolate) starts before it fires. Timers count whole milliseconds of the loop's
+    // clock and may fire early (measured: 998.5 ms for 1000): a run is dropped only
+    // once it has waited its full queueTimeout.
+    job.queueTimer = setTimeout(() => {
+      if (performance.now() - job.calledAt < queueTimeout) this.#armQueueTimeout(job);
+      else job.onQueueTimeout?.();
+    }, Math.max(0, Math.ceil(left)));
+  }
+
+  /** Logs a run dropped by its `queueTimeout`, before it is resolved. */
+  #logQueueTimeout(job: Job, waiting: 'queue' | 'boot'): void {
+    const waitedMs = Math.round(performance.now() - job.calledAt);
+    this.#logger.warn({ queueTimeout: job.options.queueTimeout, waitedMs, waiting, queued: this.#queue.length }, 'run not started within queueTimeout; dropped');
+  }
+
   #enqueue(job: Job): void {
     const { signal } = job.options;
+    // Out of the queue unstarted, once: by the queueTimeout or by the signal, whichever comes first.
+    const leave = (): boolean => {
+      const index = this.#queue.indexOf(job);
+      if (index === -1) return false;
+      this.#queue.splice(index, 1);
+      job.dequeueOnAbort?.();
+      clearTimeout(job.queueTimer);
+      return true;
+    };
+    job.onQueueTimeout = () => {
+      if (!leave()) return;
+      this.#logQueueTimeout(job, 'queue');
+      this.#completed++;
+      const waited = performance.now() - job.calledAt;
+      job.resolve(hostFailure(queueTimeoutError(job.options.queueTimeout), job.calledAt, waited));
+      this.#next();
+    };
     if (signal !== undefined) {
       const onAbort = (): void => {
-        const index = this.#queue.indexOf(job);
-        if (index !== -1) this.#queue.splice(index, 1);
+        if (!leave()) return;
         this.#completed++;
         job.resolve(hostFailure(abortedError(signal.reason), job.calledAt, performance.now() - job.calledAt));
         this.#next();
@@ -190,12 +241,14 @@ export class Sandbox {
   #start(job: Job): void {
     job.dequeueOnAbort?.();
     this.#running++;
-    const queuedMs = performance.now() - job.calledAt;
+    const startedAt = performance.now();
+    const queuedMs = startedAt - job.calledAt;
     const { signal } = job.options;
     let settled = false;
     const settle = (result: RunResult): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(job.queueTimer);
       signal?.removeEventListener('abort', onAbortWhileBooting);
       this.#running--;
       this.#completed++;
@@ -204,6 +257,13 @@ export class Sandbox {
     };
     const onAbortWhileBooting = (): void => settle(hostFailure(abortedError(signal?.reason), job.calledAt, queuedMs));
     signal?.addEventListener('abort', onAbortWhileBooting, { once: true });
+    // Its slot is held, but it has not started until its isolate has the code: the
+    // boot wait counts, and the isolate, when it comes, goes back to the pool.
+    job.onQueueTimeout = () => {
+      if (settled) return;
+      this.#logQueueTimeout(job, 'boot');
+      settle(hostFailure(queueTimeoutError(job.options.queueTimeout), job.calledAt, queuedMs, performance.now() - startedAt));
+    };
     this.#pool.acquire().then(
       ({ lease, bootWaitMs, giveBack }) => {
         if (settled) {
@@ -211,6 +271,8 @@ export class Sandbox {
           return;
         }
         signal?.removeEventListener('abort', onAbortWhileBooting);
+        // Started: from here the run's own `timeout` bounds it.
+        clearTimeout(job.queueTimer);
         const execution = new Execution(lease, {
           options: job.options,
           calledAt: job.calledAt,

@@ -75,6 +75,11 @@ describe('formatResult: every result shape', () => {
     );
   });
 
+  it('queue-timeout: the code never ran, and the text says so', () => {
+    const error: RunError = { type: 'queue-timeout', message: 'Not started within 2000 ms (queueTimeout): the sandbox was busy, the code did not run', queueTimeout: 2000 };
+    expect(formatResult(failed('', error))).toBe('Queue timeout: Not started within 2000 ms (queueTimeout): the sandbox was busy, the code did not run');
+  });
+
   it('aborted, with the reason when it is an Error or a string', () => {
     expect(formatResult(failed('', { type: 'aborted', message: 'The run was aborted' }))).toBe('Aborted: The run was aborted');
     expect(formatResult(failed('', { type: 'aborted', message: 'The run was aborted', reason: new Error('user left') }))).toBe(
