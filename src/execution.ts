@@ -114,7 +114,8 @@ export class Execution {
     // `process.exit(0)`, how many generated scripts end, is a normal end: ok, with no value.
     if (isCleanExit(exit)) return this.#stop(undefined);
     const error = crashedError(exit);
-    if (!this.#finished) this.#context.logger.warn({ isolate: this.#lease.id, ...error }, 'isolate crashed');
+    // An exit while we stop it (timeout, abort) is the stop itself, not a crash to report.
+    if (!this.#finished && !this.#stopping) this.#context.logger.warn({ isolate: this.#lease.id, ...error }, 'isolate crashed');
     this.#stop(error);
   }
 

@@ -464,6 +464,8 @@ describe('createMcpServer', () => {
     const timedOut = lines.find((line) => line.includes('run timed out'));
     expect(timedOut).toBeDefined();
     expect(JSON.parse(timedOut ?? '')).toMatchObject({ name: 'app', component: 'repl-sandbox', timeout: 200 });
+    // The isolate the timeout killed is not reported as a crash as well.
+    expect(lines.filter((line) => line.includes('isolate crashed'))).toEqual([]);
     for (const line of lines) expect(line.match(/"name":/g), line).toHaveLength(1);
   });
 
