@@ -180,7 +180,7 @@ function runHostScriptOnAPipe(body: string, timeoutMs = 30_000): Promise<HostScr
 }
 
 // Long enough for every flood to pile up hundreds of MB if nothing bounded it.
-const FLOOD_TIMEOUT = 1_500;
+const FLOOD_TIMEOUT = 1_000;
 
 /** A flood ended by the timeout (or a crash), in time, with the host's memory bounded. */
 function expectFloodContained(child: ChildHostOutcome, ended: 'timeout' | 'crashed'): void {
