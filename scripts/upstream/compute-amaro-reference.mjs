@@ -38,7 +38,7 @@
 // the fixture's `knownDifferences` (those describe this library, not Node).
 import { spawnSync } from 'node:child_process';
 import { Console } from 'node:console';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,6 +46,7 @@ import repl from 'node:repl';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import util from 'node:util';
+import { emitFixture, previousFixture } from './fixture-file.mjs';
 
 if (!process.versions.node.startsWith('24.')) {
   if (process.env.NODE24 === undefined) throw new Error(`run with Node 24 (this is ${process.version}), or set NODE24=/path/to/node24`);
@@ -264,7 +265,7 @@ try {
 const names = new Set(cases.map((c) => c.name));
 if (names.size !== cases.length) throw new Error('case names must be unique');
 
-const previous = existsSync(FIXTURE) ? JSON.parse(readFileSync(FIXTURE, 'utf8')) : {};
+const previous = previousFixture(FIXTURE);
 const fixture = {
   source: `${REPO} test/ @ ${COMMIT}`,
   commit: COMMIT,
@@ -276,12 +277,4 @@ const fixture = {
   skipped,
   knownDifferences: previous.knownDifferences ?? [],
 };
-const text = `${JSON.stringify(fixture, null, 2)}\n`;
-if (process.argv.includes('--write')) {
-  writeFileSync(FIXTURE, text);
-  console.error(`wrote ${cases.length} cases, ${skipped.length} skipped`);
-} else {
-  process.stdout.write(text);
-}
-// The REPL servers are closed; nothing else should hold the loop, but a stray timer from the code must not.
-process.exit(0);
+emitFixture(FIXTURE, fixture, `wrote ${cases.length} cases, ${skipped.length} skipped`);

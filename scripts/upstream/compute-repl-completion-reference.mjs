@@ -26,10 +26,10 @@
 // `otherHosts`. The reference is Node 20 (`referenceNode`); run on another
 // major with --other-host, it only records, under `otherHosts[version]`, the
 // cases that major's REPL prints otherwise (e.g. V8's newer JSON.parse wording).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import repl from 'node:repl';
 import util from 'node:util';
+import { emitFixture, previousFixture } from './fixture-file.mjs';
 
 const FIXTURE = new URL('../../test/fixtures/upstream/repl-completion.json', import.meta.url);
 const TIMEOUT_MS = 2000;
@@ -405,7 +405,7 @@ for (const { from, send, skip } of entries) {
   cases.push({ ...provenance, expected });
 }
 
-const previous = existsSync(FIXTURE) ? JSON.parse(readFileSync(FIXTURE, 'utf8')) : {};
+const previous = previousFixture(FIXTURE);
 const otherHost = process.argv.includes('--other-host');
 let fixture;
 if (otherHost) {
@@ -439,12 +439,4 @@ if (otherHost) {
     otherHosts: previous.otherHosts ?? {},
   };
 }
-const text = `${JSON.stringify(fixture, null, 2)}\n`;
-if (process.argv.includes('--write')) {
-  writeFileSync(FIXTURE, text);
-  console.error(otherHost ? `wrote the ${process.version} entries of otherHosts` : `wrote ${cases.length} cases, ${skipped.length} skipped`);
-  process.exit(0);
-} else {
-  // Exit once the text is out: a pipe takes it asynchronously.
-  process.stdout.write(text, () => process.exit(0));
-}
+emitFixture(FIXTURE, fixture, otherHost ? `wrote the ${process.version} entries of otherHosts` : `wrote ${cases.length} cases, ${skipped.length} skipped`);

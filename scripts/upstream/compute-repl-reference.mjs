@@ -12,10 +12,10 @@
 // Inputs are from Node's test/parallel/test-repl-preprocess-top-level-await.js
 // and the self-contained lines of test/parallel/test-repl-top-level-await.js
 // (nodejs/node, MIT licence).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import repl from 'node:repl';
 import util from 'node:util';
+import { emitFixture, previousFixture } from './fixture-file.mjs';
 
 const PREPROCESS = 'nodejs/node test/parallel/test-repl-preprocess-top-level-await.js @ 1a66cc657101460c9a3324284d5fb3bf6a8afb12';
 const TOP_LEVEL = 'nodejs/node test/parallel/test-repl-top-level-await.js @ 08e1c89b4efcdd065b44b64231eb8417b355e9db';
@@ -208,7 +208,7 @@ for (const [source, inputs] of [[PREPROCESS, preprocessInputs], [TOP_LEVEL, topL
   }
 }
 
-const previous = existsSync(FIXTURE) ? JSON.parse(readFileSync(FIXTURE, 'utf8')) : {};
+const previous = previousFixture(FIXTURE);
 const fixture = {
   source: PREPROCESS,
   alsoFrom: TOP_LEVEL,
@@ -219,12 +219,4 @@ const fixture = {
   skipped,
   knownDifferences: previous.knownDifferences ?? [],
 };
-const text = `${JSON.stringify(fixture, null, 2)}\n`;
-if (process.argv.includes('--write')) {
-  writeFileSync(FIXTURE, text);
-  console.error(`wrote ${cases.length} cases, ${skipped.length} skipped`);
-} else {
-  process.stdout.write(text);
-}
-// Timed-out evaluations may leave promises pending; nothing else holds the loop.
-process.exit(0);
+emitFixture(FIXTURE, fixture, `wrote ${cases.length} cases, ${skipped.length} skipped`);

@@ -15,9 +15,10 @@
 // test/es-module/test-typescript.mjs), MIT licence; each is pinned to the commit
 // it was read at.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { emitFixture, previousFixture } from './fixture-file.mjs';
 
 const SOURCE = 'nodejs/node test/fixtures/typescript/ts/ (run by test/es-module/test-typescript.mjs @ 0655d3a3842a63dbb74eb7c20964bf1738e55144)';
 const FIXTURE = new URL('../../test/fixtures/upstream/typescript-strip.json', import.meta.url);
@@ -169,7 +170,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const previous = existsSync(FIXTURE) ? JSON.parse(readFileSync(FIXTURE, 'utf8')) : {};
+const previous = previousFixture(FIXTURE);
 const fixture = {
   source: SOURCE,
   commit: '0655d3a3842a63dbb74eb7c20964bf1738e55144',
@@ -180,10 +181,4 @@ const fixture = {
   skipped,
   knownDifferences: previous.knownDifferences ?? [],
 };
-const text = `${JSON.stringify(fixture, null, 2)}\n`;
-if (process.argv.includes('--write')) {
-  writeFileSync(FIXTURE, text);
-  console.error(`wrote ${cases.length} cases, ${skipped.length} skipped`);
-} else {
-  process.stdout.write(text);
-}
+emitFixture(FIXTURE, fixture, `wrote ${cases.length} cases, ${skipped.length} skipped`);
