@@ -9,15 +9,15 @@ describe.each(LEVELS)('%s: queue and concurrency', (isolation) => {
   it('runs at most `concurrency` evaluations at once; the rest wait in FIFO order', async () => {
     const sandbox = useSandbox({ isolation, concurrency: 2, warm: 2 });
     await sandbox.warmup();
-    const order: number[] = [];
-    const runs = [0, 1, 2, 3, 4].map((i) => sandbox.run(waitMs(150)).then((r) => (order.push(i), r)));
+    const runs = [0, 1, 2, 3, 4].map(() => sandbox.run(waitMs(150)));
     // run() counts a call as running or queued before it returns.
     expect(sandbox.stats).toMatchObject({ running: 2, queued: 3 });
     const results = await Promise.all(runs);
     results.forEach((r) => expectOk(r));
-    expect(order.slice(0, 2).sort()).toEqual([0, 1]);
-    expect(order.slice(2, 4).sort()).toEqual([2, 3]);
-    expect(order[4]).toBe(4);
+    // FIFO by when each left the queue (when they finish also depends on how fast their isolates boot under load).
+    const queued = results.map((r) => r.timings.queuedMs);
+    expect(Math.max(queued[0] ?? 0, queued[1] ?? 0)).toBeLessThan(Math.min(queued[2] ?? 0, queued[3] ?? 0));
+    expect(Math.max(queued[2] ?? 0, queued[3] ?? 0)).toBeLessThan(queued[4] ?? 0);
     // Waiting in the queue is timed apart from the run.
     expect(results[4]?.timings.queuedMs).toBeGreaterThan(250);
     expect(sandbox.stats).toMatchObject({ running: 0, queued: 0, completed: 5 });
