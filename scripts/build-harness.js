@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 await build({
   entryPoints: {
     worker: 'src/harness/worker-entry.ts',
+    'worker-boot': 'src/harness/worker-boot.ts',
     context: 'src/harness/context-entry.ts',
     process: 'src/harness/process-entry.ts',
   },

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { IsolateExit, Lease } from './isolates/isolate.js';
 import type { SandboxLogger } from './logger.js';
 import type { ResolvedRunOptions } from './options.js';
 import { OutputBuffer } from './output.js';
-import type { EvalTimings, HarnessMessage, TaskMessage } from './protocol.js';
+import { type EvalTimings, type HarnessMessage, KEY_BYTES, type TaskMessage } from './protocol.js';
 import { ABORTED_MESSAGE, abortedError, crashedError, type RunError, type RunResult, type RunTimings, timeoutError } from './result.js';
 
 /** The longest delay `setTimeout` honours; a longer timeout means "never" in practice (24.8 days). */
@@ -18,6 +18,8 @@ export interface ExecutionContext {
   readonly queuedMs: number;
   readonly bootMs: number | undefined;
   readonly logger: SandboxLogger;
+  /** Called with the result as soon as it is known, before {@link Execution.result} settles (no promise hop on the hot path). */
+  readonly onResult: (result: RunResult) => void;
 }
 
 /**
@@ -63,9 +65,7 @@ export class Execution {
       this.#onAbort = () => this.abort(signal.reason);
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    // 122 random bits: what the code would have to guess to speak on the harness's channel.
-    const key = randomUUID().replaceAll('-', '');
-    this.#lease.start({ ...task, key }, {
+    this.#lease.start({ ...task, key: runKey() }, {
       message: (message) => this.#receive(message),
       exit: (exit) => this.#exited(exit),
     });
@@ -150,10 +150,32 @@ export class Execution {
     const output = this.#output.finish(this.#lease.outputBytes());
     const durationMs = performance.now() - this.#context.calledAt;
     const timings = evalTimings === undefined ? result.timings : { ...result.timings, ...evalTimings };
-    this.#resolve({ ...result, output, durationMs, timings });
+    const final = { ...result, output, durationMs, timings };
+    this.#resolve(final);
+    this.#context.onResult(final);
     // The caller has its result first; tearing the isolate down comes after.
     setImmediate(() => this.#lease.release());
   }
+}
+
+/** Random bytes for run keys, drawn in batches: one `randomFillSync` per 256 runs instead of one `randomUUID` per run. */
+const keyBytes = Buffer.alloc(KEY_BYTES * 256);
+let keyOffset = keyBytes.length;
+
+/**
+ * A fresh run key: {@link KEY_BYTES} random bytes as hex (128 bits), what the
+ * code would have to guess to speak on the harness's channel.
+ */
+function runKey(): string {
+  if (keyOffset === keyBytes.length) {
+    randomFillSync(keyBytes);
+    keyOffset = 0;
+  }
+  const key = keyBytes.toString('hex', keyOffset, keyOffset + KEY_BYTES);
+  // Used once: a key read from this buffer again would be a key already given out.
+  keyBytes.fill(0, keyOffset, keyOffset + KEY_BYTES);
+  keyOffset += KEY_BYTES;
+  return key;
 }
 
 /** The isolate exited with code 0 by itself: no signal, no error, not out of memory. */

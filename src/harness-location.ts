@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_BOOT_NAME } from './protocol.js';
 
 /**
  * The only module that knows where the built isolate entries live: next to
@@ -8,6 +9,9 @@ import { fileURLToPath } from 'node:url';
  * benchmarks import the built package, so this holds for them too.
  */
 export const WORKER_HARNESS_FILE = fileURLToPath(new URL('./harness/worker.cjs', import.meta.url));
+
+/** What a `'worker'` isolate starts with: it compiles {@link WORKER_HARNESS_FILE} with V8's code cache. */
+export const WORKER_BOOT_FILE = path.join(path.dirname(WORKER_HARNESS_FILE), WORKER_BOOT_NAME);
 
 /** The entry piscina loads in each `'context'` pool worker. */
 export const CONTEXT_HARNESS_FILE = fileURLToPath(new URL('./harness/context.cjs', import.meta.url));

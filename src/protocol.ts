@@ -77,7 +77,13 @@ export type RunReport =
  * booted (before any code can run), then the run's reports, each carrying
  * the run's key.
  */
-export type HarnessMessage = { readonly type: 'ready' } | (RunReport & { readonly key: string });
+export type HarnessMessage = ReadyMessage | (RunReport & { readonly key: string });
+
+/** The harness booted and waits for its task. A worker isolate asked to produce V8's code cache of its bundle sends it here. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly codeCache?: Uint8Array;
+}
 
 /**
  * Host → harness, after the task: the last report could not be read on the
@@ -98,12 +104,24 @@ export type HostMessage = TaskMessage | ResendMessage;
 /** Bytes of a run key in a `'process'` report frame's header. */
 export const KEY_BYTES = 16;
 
+/** The first script of a `'worker'` isolate, next to the harness bundle (`worker.cjs`) it compiles. */
+export const WORKER_BOOT_NAME = 'worker-boot.cjs';
+
 /** What the host hands a worker at start-up (`workerData`). */
 export interface WorkerBootData {
   /** The harness's end of the private channel: task in, output and result out. */
   readonly port: MessagePort;
   /** One float64: total bytes of output printed, including bytes not sent. Readable after a kill. */
   readonly outputTotal: SharedArrayBuffer;
+  /**
+   * One int32, set to 1 by the host once a caller waits for this isolate: it
+   * then skips the warm-up, which only pays off for a spare that idles.
+   */
+  readonly wanted: SharedArrayBuffer;
+  /** V8's code cache of the harness bundle, when the host has one (see `isolates/code-cache.ts`). */
+  readonly codeCache?: Uint8Array;
+  /** The host has no code cache yet: send one with `ready`, made after the warm-up. */
+  readonly produceCodeCache?: true;
   /** Directory from which `require()` and `import()` resolve. */
   readonly cwd: string;
   /** The harness's own file, whose frames are cut from stack traces. */

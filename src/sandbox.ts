@@ -4,7 +4,7 @@ import { SandboxClosedError, SandboxOverloadedError } from './errors.js';
 import { Execution } from './execution.js';
 import { ContextPool } from './isolates/context.js';
 import { assertConfinementAvailable } from './isolates/confine.js';
-import type { IsolateProvider } from './isolates/isolate.js';
+import type { Acquired, IsolateProvider } from './isolates/isolate.js';
 import { ProcessIsolate } from './isolates/process.js';
 import { WarmPool } from './isolates/warm-pool.js';
 import { WorkerIsolate } from './isolates/worker.js';
@@ -94,7 +94,17 @@ export class Sandbox {
    * accepted but not started within its `queueTimeout` resolves too, with
    * `error.type === 'queue-timeout'`: nothing of it ran.
    */
-  async run(code: string, options?: RunOptions): Promise<RunResult> {
+  run(code: string, options?: RunOptions): Promise<RunResult> {
+    // Not an async function: one returning a promise would add two microtask turns to every run.
+    try {
+      return this.#run(code, options);
+    } catch (error) {
+      // The caller's mistakes (TypeError, SandboxClosedError, SandboxOverloadedError) as rejections.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #run(code: string, options: RunOptions | undefined): Promise<RunResult> {
     const calledAt = performance.now();
     checkCode(code);
     const resolved = resolveRunOptions(options, this.#options.runDefaults);
@@ -102,12 +112,12 @@ export class Sandbox {
     const prepared = prepareTask(code, resolved);
     if ('failure' in prepared) {
       this.#completed++;
-      return hostFailure(sourceError(prepared.failure), calledAt, 0);
+      return Promise.resolve(hostFailure(sourceError(prepared.failure), calledAt, 0));
     }
     const { task } = prepared;
     if (resolved.signal?.aborted === true) {
       this.#completed++;
-      return hostFailure(abortedError(resolved.signal.reason), calledAt, 0);
+      return Promise.resolve(hostFailure(abortedError(resolved.signal.reason), calledAt, 0));
     }
     if (this.#running >= this.#options.concurrency && this.#queue.length >= this.#options.maxQueue) {
       this.#logger.warn({ maxQueue: this.#options.maxQueue }, 'queue full; run rejected');
@@ -243,17 +253,19 @@ export class Sandbox {
     this.#running++;
     const startedAt = performance.now();
     const queuedMs = startedAt - job.calledAt;
+    // The hot path: an isolate is ready, so the run starts now, without a promise turn.
+    const ready = this.#pool.takeReady?.();
+    if (ready !== undefined) {
+      this.#execute(job, ready, queuedMs, (result) => this.#settle(job, result));
+      return;
+    }
     const { signal } = job.options;
     let settled = false;
     const settle = (result: RunResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(job.queueTimer);
       signal?.removeEventListener('abort', onAbortWhileBooting);
-      this.#running--;
-      this.#completed++;
-      job.resolve(result);
-      this.#next();
+      this.#settle(job, result);
     };
     const onAbortWhileBooting = (): void => settle(hostFailure(abortedError(signal?.reason), job.calledAt, queuedMs));
     signal?.addEventListener('abort', onAbortWhileBooting, { once: true });
@@ -265,33 +277,46 @@ export class Sandbox {
       settle(hostFailure(queueTimeoutError(job.options.queueTimeout), job.calledAt, queuedMs, performance.now() - startedAt));
     };
     this.#pool.acquire().then(
-      ({ lease, bootWaitMs, giveBack }) => {
+      (acquired) => {
         if (settled) {
-          giveBack?.();
+          acquired.giveBack?.();
           return;
         }
         signal?.removeEventListener('abort', onAbortWhileBooting);
-        // Started: from here the run's own `timeout` bounds it.
-        clearTimeout(job.queueTimer);
-        const execution = new Execution(lease, {
-          options: job.options,
-          calledAt: job.calledAt,
-          queuedMs,
-          bootMs: bootWaitMs > 0 ? bootWaitMs : undefined,
-          logger: this.#logger,
-        });
-        this.#executions.add(execution);
-        execution.start(job.task);
-        void execution.result.then((result) => {
-          this.#executions.delete(execution);
-          settle(result);
-          this.#pool.settled?.();
-        });
+        this.#execute(job, acquired, queuedMs, settle);
       },
       (error: Error) => {
         settle(hostFailure(this.#closed ? abortedError(undefined, CLOSED_MESSAGE) : bootFailedError(error), job.calledAt, queuedMs));
       },
     );
+  }
+
+  /** Hands the job's task to its lease. From here the run's own `timeout` bounds it. */
+  #execute(job: Job, { lease, bootWaitMs }: Acquired, queuedMs: number, settle: (result: RunResult) => void): void {
+    clearTimeout(job.queueTimer);
+    const execution = new Execution(lease, {
+      options: job.options,
+      calledAt: job.calledAt,
+      queuedMs,
+      bootMs: bootWaitMs > 0 ? bootWaitMs : undefined,
+      logger: this.#logger,
+      onResult: (result) => {
+        this.#executions.delete(execution);
+        settle(result);
+        this.#pool.settled?.();
+      },
+    });
+    this.#executions.add(execution);
+    execution.start(job.task);
+  }
+
+  /** A started job has its result: free its slot and start the next. */
+  #settle(job: Job, result: RunResult): void {
+    clearTimeout(job.queueTimer);
+    this.#running--;
+    this.#completed++;
+    job.resolve(result);
+    this.#next();
   }
 
   #next(): void {
@@ -302,14 +327,20 @@ export class Sandbox {
     this.#releaseProcess();
   }
 
+  /** One timer per sandbox, ref'd while work is pending: cheaper per run than a new one each time. */
   #holdProcess(): void {
-    this.#keepAlive ??= setInterval(() => {}, 2 ** 31 - 1);
+    if (this.#keepAlive === undefined) this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+    else this.#keepAlive.ref();
   }
 
   #releaseProcess(): void {
     if (this.#running > 0 || this.#queue.length > 0 || this.#warmups > 0 || this.#closing) return;
-    clearInterval(this.#keepAlive);
-    this.#keepAlive = undefined;
+    if (this.#closed) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    } else {
+      this.#keepAlive?.unref();
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 import { builtinModules, createRequire, Module } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as ImportMetaResolve from 'import-meta-resolve';
 import { promisify } from 'node:util';
 import * as vm from 'node:vm';
+import { WORKER_BOOT_NAME } from '../protocol.js';
 import { isRefusedBuiltin, refusedModule } from './seal.js';
 
 /** A vm context and how to release what the code left running in it. */
@@ -161,33 +163,43 @@ function trackedTimers(): { globals: Record<string, unknown>; clearAll: () => vo
 
 let resolveModule: ((specifier: string, parent: string) => string) | undefined;
 
+/** Node's own `import()`, as this bundle has it. */
+const nativeImport = (specifier: string): Promise<unknown> => import(specifier);
+
 /**
  * `import()` for sandboxed code: Node built-ins directly, anything else
  * resolved with Node's ESM algorithm from the sandbox's `cwd`, so packages
  * installed there load as they would from a file in that directory.
+ * @param load - how the harness itself imports: a worker's bundle, compiled
+ *   from V8's code cache, cannot use its own `import()` (Node then finds no
+ *   callback for it: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so its boot
+ *   script lends it one.
  */
-export function createDynamicImport(cwd: string, harnessFile: string): (specifier: string) => Promise<unknown> {
+export function createDynamicImport(cwd: string, harnessFile: string, load: (specifier: string) => Promise<unknown> = nativeImport): (specifier: string) => Promise<unknown> {
   const parentURL = pathToFileURL(path.join(cwd, '<sandbox>')).href;
   return async (specifier) => {
     if (isRefusedBuiltin(specifier)) throw refusedModule(specifier);
-    if (specifier.startsWith('node:')) return (await import(specifier)) as unknown;
+    if (specifier.startsWith('node:')) return load(specifier);
     // import-meta-resolve is ESM-only: load it on first use, not at boot.
-    resolveModule ??= (await import('import-meta-resolve')).resolve;
+    resolveModule ??= ((await load('import-meta-resolve')) as typeof ImportMetaResolve).resolve;
     const resolved = resolveModule(specifier, parentURL);
     if (isRefusedBuiltin(resolved)) throw refusedModule(specifier);
     try {
-      return (await import(resolved)) as unknown;
+      return await load(resolved);
     } catch (error) {
       // Node names the importing file, which is the harness: name the code's own place instead.
-      throw asImportedFrom(error, harnessFile, path.join(cwd, '<sandbox>'));
+      throw asImportedFrom(error, [harnessFile, path.join(path.dirname(harnessFile), WORKER_BOOT_NAME)], path.join(cwd, '<sandbox>'));
     }
   };
 }
 
-/** `error` with the harness file's path (and URL) in its message and stack replaced by `importer`. */
-function asImportedFrom(error: unknown, harnessFile: string, importer: string): unknown {
+/**
+ * `error` with the harness files' paths (and URLs) in its message and stack
+ * replaced by `importer` (a worker's `import()` runs from its boot script).
+ */
+function asImportedFrom(error: unknown, harnessFiles: readonly string[], importer: string): unknown {
   if (!(error instanceof Error)) return error;
-  const harness = [pathToFileURL(harnessFile).href, harnessFile];
+  const harness = harnessFiles.flatMap((file) => [pathToFileURL(file).href, file]);
   const rename = (text: string): string => harness.reduce((result, name) => result.split(name).join(importer), text);
   try {
     error.message = rename(error.message);

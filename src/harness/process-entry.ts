@@ -20,7 +20,7 @@ const { cwd, harnessFile } = JSON.parse(process.argv[2] ?? '{}') as ProcessBootD
 const write = createFrameWriter(REPORT_FD);
 const bootKey = new Uint8Array(KEY_BYTES);
 
-const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: false });
+const runtime = createRuntime({ cwd, harnessFile, trackTimers: false, guardProcessKill: false, keepAlive: true });
 const sandbox = runtime.newContext();
 const { context } = sandbox;
 
@@ -41,7 +41,6 @@ input.on(
         send: (report) => write(report, key),
         outputTotal: undefined,
         reportOutputTotal: true,
-        keepAlive: true,
       };
     }) as (message: unknown) => void,
   ),

@@ -1,4 +1,5 @@
 import { constants as osConstants } from 'node:os';
+import * as path from 'node:path';
 import { captureProcessStreams, createCapturedConsole } from './console.js';
 import { createDynamicImport, createSandboxContext, type SandboxContext } from './context.js';
 import type * as vm from 'node:vm';
@@ -21,12 +22,6 @@ export interface TaskIo {
   readonly outputTotal: Float64Array | undefined;
   /** Without a shared cell, the total is sent as `output-total` messages instead. */
   readonly reportOutputTotal: boolean;
-  /**
-   * A single-use isolate: a value that never settles would leave it with
-   * nothing to do, and it would exit by itself (code 0). Stay alive until the
-   * host kills it.
-   */
-  readonly keepAlive?: boolean;
 }
 
 /** What every isolate entry sets up once, whatever runs its tasks. */
@@ -81,10 +76,21 @@ export function createRuntime(options: {
   trackTimers: boolean;
   /** In-process levels: `process.kill` aimed at the host's own process ends this isolate instead. */
   guardProcessKill: boolean;
+  /**
+   * A single-use isolate: a value that never settles would leave it with
+   * nothing to do, and it would exit by itself (code 0). It stays alive until
+   * the host kills it. Armed at boot: the first timer of a thread costs
+   * ~0.1 ms, which the task would otherwise pay (measured in a fresh worker).
+   */
+  keepAlive: boolean;
+  /** How the harness imports, when its own `import()` cannot (see `createDynamicImport`). */
+  load?: (specifier: string) => Promise<unknown>;
 }): HarnessRuntime {
+  if (options.keepAlive) setInterval(() => {}, 2 ** 31 - 1);
   const sink = new OutputSink();
   let active: TaskRun | undefined;
-  const stacks = new StackFormatter(['node:vm', options.harnessFile], () => active?.sources);
+  // A worker's boot script (worker-boot.cjs) sits beside the bundle: the directory marks both.
+  const stacks = new StackFormatter(['node:vm', path.dirname(options.harnessFile) + path.sep], () => active?.sources);
   // Node's own errors (fs, net, DataCloneError…) are made in this realm: fix theirs too.
   Error.prepareStackTrace = stacks.prepareStackTrace;
   const cleanHeld = (stack: string, holder: object): string => stacks.clean(stack, holder);
@@ -104,7 +110,7 @@ export function createRuntime(options: {
       restoreStreams();
       Error.prepareStackTrace = stacks.prepareStackTrace;
     },
-    importModule: createDynamicImport(options.cwd, options.harnessFile),
+    importModule: createDynamicImport(options.cwd, options.harnessFile, options.load),
     cleanStack: stacks.clean,
     newContext: () =>
       // A console of its own per context: one task reassigning console.log must not print into the next.
@@ -112,8 +118,7 @@ export function createRuntime(options: {
     setActive: (run) => {
       active = run;
     },
-    runTask: (task, { context, send, outputTotal, reportOutputTotal, keepAlive = false }) => {
-      if (keepAlive) setInterval(() => {}, 2 ** 31 - 1);
+    runTask: (task, { context, send, outputTotal, reportOutputTotal }) => {
       const run = new TaskRun(task, { context, sink, send, outputTotal, reportOutputTotal, importModule: runtime.importModule, cleanStack: stacks.clean });
       active = run;
       return { run, finished: run.run() };

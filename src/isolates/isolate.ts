@@ -48,6 +48,8 @@ export interface Isolate extends Lease {
   readonly id: number;
   /** Resolves when the harness is loaded and waiting; rejects if it died first. */
   readonly ready: Promise<void>;
+  /** A caller waits for this isolate while it boots: it may skip what only pays off for an idle spare (the warm-up). */
+  want?(): void;
 }
 
 /** A lease handed to a run, and how long the run waited for it. */
@@ -71,6 +73,8 @@ export interface IsolateProvider {
   warmup(): Promise<void>;
   /** A lease ready for one task. */
   acquire(): Promise<Acquired>;
+  /** A lease at once when one is ready (the hot path, without a promise turn); undefined when the caller must {@link acquire}. */
+  takeReady?(): Acquired | undefined;
   /** Ends every isolate; pending acquires reject. */
   close(): Promise<void>;
   /** A run was accepted: start booting what it will need, without waiting. For providers that boot on demand. */

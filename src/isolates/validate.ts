@@ -14,7 +14,7 @@ const isCount = (value: unknown): value is number => typeof value === 'number' &
 export function isHarnessMessage(message: unknown, key: string | undefined): message is HarnessMessage {
   if (typeof message !== 'object' || message === null) return false;
   const m = message as Record<string, unknown>;
-  if (m.type === 'ready') return key === undefined;
+  if (m.type === 'ready') return key === undefined && (m.codeCache === undefined || m.codeCache instanceof Uint8Array);
   return key !== undefined && m.key === key && isRunReport(message);
 }
 

@@ -41,6 +41,8 @@ export class WarmPool implements IsolateProvider {
   readonly #spares: Isolate[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #all = new Set<Isolate>();
+  /** Isolates booting, oldest first: the first ones to be ready go to the waiters. */
+  readonly #bootingIsolates: Isolate[] = [];
   #booting = 0;
   #fillTimer: NodeJS.Timeout | undefined;
   #failedBoots = 0;
@@ -71,14 +73,19 @@ export class WarmPool implements IsolateProvider {
     this.#fill();
   }
 
+  /** A ready spare, if there is one. */
+  takeReady(): Acquired | undefined {
+    const spare = this.#spares.shift();
+    if (spare === undefined) return undefined;
+    this.#all.delete(spare);
+    this.#fillSoon();
+    return this.#handOut(spare, 0);
+  }
+
   /** A booted isolate: a spare if one is ready, else the next one to boot. */
   acquire(): Promise<Acquired> {
-    const spare = this.#spares.shift();
-    if (spare !== undefined) {
-      this.#all.delete(spare);
-      this.#fillSoon();
-      return Promise.resolve(this.#handOut(spare, 0));
-    }
+    const ready = this.takeReady();
+    if (ready !== undefined) return Promise.resolve(ready);
     return new Promise<Acquired>((resolve, reject) => {
       this.#waiters.push({ since: performance.now(), resolve, reject });
       this.#failedBoots = 0;
@@ -152,6 +159,7 @@ export class WarmPool implements IsolateProvider {
     while (this.#booting < this.#options.maxBooting && this.#spares.length + this.#booting < wanted) {
       this.#boot();
     }
+    this.#markWanted();
   }
 
   #boot(): void {
@@ -166,9 +174,14 @@ export class WarmPool implements IsolateProvider {
       return;
     }
     this.#all.add(isolate);
+    this.#bootingIsolates.push(isolate);
+    const booted = (): void => {
+      this.#booting--;
+      this.#bootingIsolates.splice(this.#bootingIsolates.indexOf(isolate), 1);
+    };
     isolate.ready.then(
       () => {
-        this.#booting--;
+        booted();
         this.#failedBoots = 0;
         if (this.#closed) return;
         this.#options.logger.debug({ isolate: isolate.id, bootMs: performance.now() - started }, 'isolate booted');
@@ -183,12 +196,22 @@ export class WarmPool implements IsolateProvider {
         this.#fill();
       },
       (error: Error) => {
-        this.#booting--;
+        booted();
         this.#all.delete(isolate);
         void isolate.terminate();
         if (!this.#closed) this.#bootFailed(error);
       },
     );
+  }
+
+  /**
+   * The first isolates to finish booting go to the callers that wait (FIFO):
+   * tell as many of them as there are waiters that someone waits, so they
+   * skip the warm-up (a spare's idle-time work).
+   */
+  #markWanted(): void {
+    const count = Math.min(this.#waiters.length, this.#bootingIsolates.length);
+    for (let i = 0; i < count; i++) this.#bootingIsolates[i]?.want?.();
   }
 
   #bootFailed(error: Error): void {

@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { WORKER_HARNESS_FILE } from '../harness-location.js';
+import { WORKER_BOOT_FILE, WORKER_HARNESS_FILE } from '../harness-location.js';
 import type { HarnessMessage, TaskMessage, WorkerBootData } from '../protocol.js';
+import { acceptCodeCache, codeCacheForBoot } from './code-cache.js';
 import { ReportPort } from './report-port.js';
 import { ISOLATE_EXEC_ARGV, type Isolate, type IsolateConfig, type IsolateExit, type IsolateListener, resourceLimits } from './isolate.js';
 
@@ -16,6 +17,7 @@ export class WorkerIsolate implements Isolate {
   readonly #worker: Worker;
   readonly #port: ReportPort;
   readonly #outputBytes: Float64Array;
+  readonly #wanted: Int32Array;
   #listener: IsolateListener | undefined;
   #error: Error | undefined;
   #exited = false;
@@ -25,8 +27,10 @@ export class WorkerIsolate implements Isolate {
     const { port1, port2 } = new MessageChannel();
     const outputTotal = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
     this.#outputBytes = new Float64Array(outputTotal);
-    const workerData: WorkerBootData = { port: port2, outputTotal, cwd: config.cwd, harnessFile: WORKER_HARNESS_FILE };
-    this.#worker = new Worker(WORKER_HARNESS_FILE, {
+    const wanted = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    this.#wanted = new Int32Array(wanted);
+    const workerData: WorkerBootData = { port: port2, outputTotal, wanted, cwd: config.cwd, harnessFile: WORKER_HARNESS_FILE, ...codeCacheForBoot() };
+    this.#worker = new Worker(WORKER_BOOT_FILE, {
       workerData,
       transferList: [port2],
       execArgv: [...ISOLATE_EXEC_ARGV],
@@ -43,7 +47,11 @@ export class WorkerIsolate implements Isolate {
     this.id = this.#worker.threadId;
     let booted!: () => void;
     this.#port = new ReportPort(port1, {
-      report: (message) => (message.type === 'ready' ? booted() : this.#listener?.message(message)),
+      report: (message) => {
+        if (message.type !== 'ready') return this.#listener?.message(message);
+        acceptCodeCache(message.codeCache);
+        booted();
+      },
       broken: (error) => this.#broken(error),
     });
     this.ready = new Promise<void>((resolve, reject) => {
@@ -66,6 +74,10 @@ export class WorkerIsolate implements Isolate {
     this.ready.catch(() => {});
     this.#port.unref();
     this.#worker.unref();
+  }
+
+  want(): void {
+    Atomics.store(this.#wanted, 0, 1);
   }
 
   start(task: TaskMessage, listener: IsolateListener): void {
