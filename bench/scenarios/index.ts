@@ -1,3 +1,4 @@
+import { bareFork } from './bare-fork.js';
 import { bareWorker } from './bare-worker.js';
 import { type ConfinedPairedResult, runConfinedPaired } from './confined-paired.js';
 import { type EngineResult, runEngineSuite } from './engine-suite.js';
@@ -24,7 +25,7 @@ function engineScenario(definition: EngineDefinition): ScenarioDefinition {
 
 /** Every scenario, in the order they run. */
 export const SCENARIOS: readonly ScenarioDefinition[] = [
-  ...[bareWorker, sandboxCold, sandboxWarm, contextWarm, processWarm, confinedWarm, vmInProcess, quickjs].map(engineScenario),
+  ...[bareWorker, bareFork, sandboxCold, sandboxWarm, contextWarm, processWarm, confinedWarm, vmInProcess, quickjs].map(engineScenario),
   { name: 'paired-ratios', aliases: ['paired', 'ratios'], run: runPaired },
   { name: 'confined-vs-process', aliases: ['bwrap'], run: runConfinedPaired },
   // Before the scenarios that leave megabytes of garbage behind, so its baseline is clean.
