@@ -303,6 +303,29 @@ export function renderMarkdown(doc: BenchDocument): string {
         `Cost of returning the value (p50 rows − p50 null): **${result.returnCostMs} ms**`,
         '',
       );
+    } else if (result.kind === 'spare-rss') {
+      out.push(`## spare-rss`, '', result.description, '');
+      out.push(
+        table(
+          ['level', 'host MB / spare', 'child VmRSS MB / spare', 'child RssAnon MB / spare', 'child Pss MB / spare', 'processes / spare', 'per repetition: host MB / spare (spares at create → after warmup)'],
+          result.levels.map((l) =>
+            l.skipped !== null
+              ? [l.level, `skipped: ${l.skipped}`, null, null, null, null, null]
+              : [
+                  l.level,
+                  `**${l.hostMbPerSpare}**`,
+                  l.childVmRssMbPerSpare,
+                  l.childRssAnonMbPerSpare,
+                  l.childPssMbPerSpare,
+                  l.childProcessesPerSpare,
+                  l.repetitions.map((r) => `${r.hostMbPerSpare} (${r.sparesAtCreate} → ${r.sparesAfterWarmup})`).join('; '),
+                ],
+          ),
+        ),
+        '',
+        `Host RSS is the host process only: a 'worker' or 'context' spare is a thread of it, a 'process' or 'confined' spare a child whose own memory is in the child columns (${result.childrenReadable ? 'VmRSS counts shared pages such as Node\'s binary in every process; Pss splits them' : '/proc does not list children here: not measured'}).`,
+        '',
+      );
     } else if (result.kind === 'rss-soak') {
       out.push(`## rss-soak`, '', result.description, '');
       out.push(
