@@ -5,6 +5,8 @@ export interface CliArgs {
   readonly json: boolean;
   readonly quick: boolean;
   readonly durationSeconds: number | undefined;
+  /** Where each run writes its JSON and chart; undefined: bench/results. */
+  readonly outDir: string | undefined;
   /** Scenario name words; empty: every scenario. */
   readonly filters: readonly string[];
   readonly help: boolean;
@@ -19,6 +21,8 @@ Options:
   --json               print one JSON document on stdout (progress goes to stderr)
   --quick              shorter series and windows, for smoke-testing
   --duration <seconds> throughput window per concurrency level (default 3, --quick 1)
+  --out <dir>          where every run writes bench-<timestamp>.json, latest.json
+                       and latest.svg (default bench/results)
   -h, --help           this text`;
 
 export class UsageError extends Error {}
@@ -34,6 +38,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         json: { type: 'boolean', default: false },
         quick: { type: 'boolean', default: false },
         duration: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -49,10 +54,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
     durationSeconds = seconds;
   }
+  if (values.out?.trim() === '') throw new UsageError('--out expects a directory');
   return {
     json: values.json,
     quick: values.quick,
     durationSeconds,
+    outDir: values.out,
     filters: positionals.map((word) => word.toLowerCase()),
     help: values.help,
   };

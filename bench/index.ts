@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--json] [--quick] [--duration <s>] [word ...]`: the benchmark suite.
+ * `npm run bench -- [--json] [--quick] [--duration <s>] [--out <dir>] [word ...]`: the benchmark suite.
  *
  * `tsx bench/index.ts` puts tsx's loader into execArgv, which every Worker
  * inherits and boots again (~4× a bare worker's start-up on the dev machine).

@@ -1,3 +1,4 @@
+import { bareFork } from './bare-fork.js';
 import { bareWorker } from './bare-worker.js';
 import { type ConfinedPairedResult, runConfinedPaired } from './confined-paired.js';
 import { type EngineResult, runEngineSuite } from './engine-suite.js';
@@ -7,10 +8,11 @@ import { type PairedResult, runPaired } from './paired.js';
 import { quickjs } from './quickjs.js';
 import { type RssSoakResult, runRssSoak } from './rss-soak.js';
 import { confinedWarm, contextWarm, processWarm, sandboxCold, sandboxWarm } from './sandbox.js';
+import { runSpareRss, type SpareRssResult } from './spare-rss.js';
 import type { EngineDefinition, ScenarioContext } from './types.js';
 import { vmInProcess } from './vm-in-process.js';
 
-export type ScenarioResult = EngineResult | PairedResult | ConfinedPairedResult | OutputThroughputResult | LargeResultResult | RssSoakResult;
+export type ScenarioResult = EngineResult | PairedResult | ConfinedPairedResult | OutputThroughputResult | LargeResultResult | RssSoakResult | SpareRssResult;
 
 export interface ScenarioDefinition {
   readonly name: string;
@@ -24,9 +26,10 @@ function engineScenario(definition: EngineDefinition): ScenarioDefinition {
 
 /** Every scenario, in the order they run. */
 export const SCENARIOS: readonly ScenarioDefinition[] = [
-  ...[bareWorker, sandboxCold, sandboxWarm, contextWarm, processWarm, confinedWarm, vmInProcess, quickjs].map(engineScenario),
+  ...[bareWorker, bareFork, sandboxCold, sandboxWarm, contextWarm, processWarm, confinedWarm, vmInProcess, quickjs].map(engineScenario),
   { name: 'paired-ratios', aliases: ['paired', 'ratios'], run: runPaired },
   { name: 'confined-vs-process', aliases: ['bwrap'], run: runConfinedPaired },
+  { name: 'spare-rss', aliases: ['spares', 'memory'], run: runSpareRss },
   // Before the scenarios that leave megabytes of garbage behind, so its baseline is clean.
   { name: 'rss-soak', aliases: ['soak', 'rss'], run: runRssSoak },
   { name: 'output-throughput', aliases: ['output'], run: runOutputThroughput },
