@@ -11,3 +11,7 @@ const context = vm.createContext({
 });
 const result = vm.runInContext(process.argv[2], context);
 process.send({ output: output.join(''), result });
+// Stay until the host kills us, as a worker stays until terminate(): exiting by
+// ourselves raced the message ('exit' could reach the host first).
+setInterval(() => {}, 2 ** 31 - 1);
+process.once('disconnect', () => process.exit(0));
