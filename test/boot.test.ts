@@ -79,3 +79,22 @@ describe('worker boot', () => {
     expect(refill?.every((wanted) => !wanted)).toBe(true);
   });
 });
+
+describe('context boot', () => {
+  it("a 'context' sandbox starts no pool worker before the first run() or warmup()", async () => {
+    const child = await runHostScript(`
+      const sandbox = createSandbox({ isolation: 'context', warm: 2 });
+      await new Promise((r) => setTimeout(r, 300));
+      const before = { warm: sandbox.stats.warm, resources: process.getActiveResourcesInfo().filter((type) => type === 'Worker' || type === 'MessagePort').length };
+      await sandbox.warmup();
+      const after = sandbox.stats.warm;
+      const result = await sandbox.run('6 * 7');
+      console.log(JSON.stringify({ before, after, result: result.result }));
+      await sandbox.close();
+      // A sandbox closed before it ever ran boots nothing either.
+      await createSandbox({ isolation: 'context' }).close();
+    `);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ before: { warm: 0, resources: 0 }, after: 2, result: 42 });
+  });
+});

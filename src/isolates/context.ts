@@ -44,14 +44,25 @@ const RELEASE_GRACE_MS = 1_000;
  * `maxQueue`, abort-while-queued and the timings behave as in `'worker'`.
  */
 export class ContextPool implements IsolateProvider {
-  readonly #piscina: Piscina<ContextTaskPayload, void>;
+  readonly #options: ContextPoolOptions;
   readonly #warm: number;
+  /** Created on first need: piscina starts its `minThreads` workers in its constructor, and nothing may boot before the first run() or warmup(). */
+  #pool: Piscina<ContextTaskPayload, void> | undefined;
   #busy = 0;
 
   constructor(options: ContextPoolOptions) {
-    const workerData: ContextBootData = { cwd: options.cwd, harnessFile: CONTEXT_HARNESS_FILE };
+    this.#options = options;
     this.#warm = options.warm;
-    this.#piscina = new (piscina().Piscina)<ContextTaskPayload, void>({
+  }
+
+  get #piscina(): Piscina<ContextTaskPayload, void> {
+    this.#pool ??= this.#createPool(this.#options);
+    return this.#pool;
+  }
+
+  #createPool(options: ContextPoolOptions): Piscina<ContextTaskPayload, void> {
+    const workerData: ContextBootData = { cwd: options.cwd, harnessFile: CONTEXT_HARNESS_FILE };
+    const pool = new (piscina().Piscina)<ContextTaskPayload, void>({
       filename: CONTEXT_HARNESS_FILE,
       minThreads: Math.min(options.warm, options.concurrency),
       maxThreads: options.concurrency,
@@ -66,17 +77,18 @@ export class ContextPool implements IsolateProvider {
       ...(options.env === undefined ? {} : { env: options.env as Record<string, string> }),
       ...resourceLimits(options.memoryLimit),
     });
-    this.#piscina.on('error', (error: unknown) => options.logger.error({ err: error }, 'context pool worker failed'));
+    pool.on('error', (error: unknown) => options.logger.error({ err: error }, 'context pool worker failed'));
     // piscina replaces a worker that ended (retired, aborted) only up to minThreads, and
     // leaves queued tasks waiting for the next run() (measured: the next run timed out).
     // A ping through the queue makes it start a worker, which serves the queue in order.
     // Not from inside the event: piscina is still removing the worker then (a run() there asserts).
-    this.#piscina.on('workerDestroy', () => setImmediate(() => this.#serveQueue()));
+    pool.on('workerDestroy', () => setImmediate(() => this.#serveQueue()));
+    return pool;
   }
 
   /** Starts a worker for tasks left queued when one ended, if piscina has none coming. */
   #serveQueue(): void {
-    if (this.#closed || this.#piscina.queueSize === 0) return;
+    if (this.#closed || this.#pool === undefined || this.#pool.queueSize === 0) return;
     try {
       void this.#piscina.run({ ping: true }).catch(() => {});
     } catch {
@@ -86,8 +98,8 @@ export class ContextPool implements IsolateProvider {
 
   get warm(): number {
     // piscina may still be starting a replacement for a worker aborted just before destroy(): none is ours after close.
-    if (this.#closed) return 0;
-    return Math.max(0, this.#piscina.threads.length - this.#busy);
+    if (this.#closed || this.#pool === undefined) return 0;
+    return Math.max(0, this.#pool.threads.length - this.#busy);
   }
 
   async warmup(): Promise<void> {
@@ -109,7 +121,7 @@ export class ContextPool implements IsolateProvider {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#piscina.destroy();
+    await this.#pool?.destroy();
   }
 
   #closed = false;
