@@ -141,3 +141,20 @@ export class RssSampler {
     return this.#peak;
   }
 }
+
+/**
+ * Teardowns a baseline started and did not await (a call ends at its
+ * message, as a repl-sandbox run ends at its result): `close()` awaits them.
+ */
+export function backgroundTeardowns(): { add(done: Promise<unknown>): void; settled(): Promise<void> } {
+  const pending = new Set<Promise<unknown>>();
+  return {
+    add(done) {
+      pending.add(done);
+      void done.finally(() => pending.delete(done));
+    },
+    async settled() {
+      await Promise.all(pending);
+    },
+  };
+}

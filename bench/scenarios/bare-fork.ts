@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { backgroundTeardowns } from '../measure.js';
 import { checkTrivial, TRIVIAL_SNIPPET } from '../snippet.js';
 import type { EngineDefinition } from './types.js';
 
@@ -33,12 +34,10 @@ export const bareFork: EngineDefinition = {
   description: 'child_process.fork(bench/baseline-fork.cjs) per call: vm context, eval, process.send; host kills it',
   isolated: true,
   create() {
-    const exiting = new Set<Promise<void>>();
+    const exiting = backgroundTeardowns();
     const kill = (child: ChildProcess): void => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      exiting.add(exited);
-      void exited.finally(() => exiting.delete(exited));
+      exiting.add(new Promise<void>((resolve) => child.once('exit', () => resolve())));
       child.kill('SIGKILL');
     };
     return Promise.resolve({
@@ -55,7 +54,7 @@ export const bareFork: EngineDefinition = {
         return undefined;
       },
       async close() {
-        await Promise.all(exiting);
+        await exiting.settled();
       },
     });
   },

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import { backgroundTeardowns } from '../measure.js';
 import { checkTrivial, TRIVIAL_SNIPPET } from '../snippet.js';
 import type { EngineDefinition } from './types.js';
 
@@ -23,12 +24,8 @@ export const bareWorker: EngineDefinition = {
   description: 'new Worker(bench/baseline-worker.cjs) per call: vm context, eval, postMessage; host terminate()s it',
   isolated: true,
   create() {
-    const terminating = new Set<Promise<number>>();
-    const terminate = (worker: Worker): void => {
-      const done = worker.terminate();
-      terminating.add(done);
-      void done.finally(() => terminating.delete(done));
-    };
+    const terminating = backgroundTeardowns();
+    const terminate = (worker: Worker): void => terminating.add(worker.terminate());
     return Promise.resolve({
       async call() {
         const worker = new Worker(ENTRY, { workerData: { code: TRIVIAL_SNIPPET } });
@@ -42,7 +39,7 @@ export const bareWorker: EngineDefinition = {
         return undefined;
       },
       async close() {
-        await Promise.all(terminating);
+        await terminating.settled();
       },
     });
   },
