@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createSandbox } from 'repl-sandbox';
 import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
 
 // Margin for a loaded CI machine: terminate() and the round trip take a few ms here.
@@ -51,6 +52,22 @@ describe.each(LEVELS)('%s: timeout', (isolation) => {
       });
     }
     expect(expectOk(await sandbox.run('1 + 1')).result).toBe(2);
+  });
+
+  it("a cold sandbox's first run waits for its isolate before its clock starts", async () => {
+    // Nothing boots before the first run(), and the boot is not the code's time:
+    // it shows as bootMs and counts against queueTimeout, never against timeout.
+    const cold = createSandbox({ isolation, warm: 1 });
+    try {
+      const first = expectOk(await cold.run('console.log("ran"); 1', { timeout: 5_000 }));
+      expect(first.output).toBe('ran\n');
+      expect(first.timings.bootMs).toBeGreaterThan(0);
+      await cold.warmup();
+      const warm = expectOk(await cold.run('2', { timeout: 5_000 }));
+      expect(warm.timings.bootMs).toBeUndefined();
+    } finally {
+      await cold.close();
+    }
   });
 
   it('leaves the sandbox healthy for the next run', async () => {

@@ -49,6 +49,9 @@ export class ContextPool implements IsolateProvider {
   /** Created on first need: piscina starts its `minThreads` workers in its constructor, and nothing may boot before the first run() or warmup(). */
   #pool: Piscina<ContextTaskPayload, void> | undefined;
   #busy = 0;
+  /** Resolves once a worker of the pool has booted; until then a run waits for it before its clock starts. */
+  #firstBoot: Promise<void> | undefined;
+  #booted = false;
 
   constructor(options: ContextPoolOptions) {
     this.#options = options;
@@ -108,15 +111,39 @@ export class ContextPool implements IsolateProvider {
       this.#piscina.run({ ping: true }),
     );
     await Promise.all(pings);
+    this.#booted = true;
   }
 
-  acquire(): Promise<Acquired> {
-    return Promise.resolve(this.takeReady());
+  /**
+   * The first run waits for the pool's first worker to boot, as a `'worker'`
+   * run waits for its isolate: the boot counts against `queueTimeout`, not
+   * against the run's `timeout` (a cold pool on a loaded machine took longer
+   * than a 300 ms timeout to boot, and the code never ran).
+   */
+  async acquire(): Promise<Acquired> {
+    if (this.#booted) return this.#lease(0);
+    const started = performance.now();
+    this.#firstBoot ??= this.#piscina.run({ ping: true }).then(
+      () => {
+        this.#booted = true;
+      },
+      (error: unknown) => {
+        // A later run tries again.
+        this.#firstBoot = undefined;
+        throw error;
+      },
+    );
+    await this.#firstBoot;
+    return this.#lease(performance.now() - started);
   }
 
-  /** piscina queues what its workers cannot take yet: a lease is always ready. */
-  takeReady(): Acquired {
-    return { lease: new ContextTask(this.#piscina, this.#track), bootWaitMs: 0 };
+  /** Once a worker has booted, piscina queues what its workers cannot take yet: a lease is always ready. */
+  takeReady(): Acquired | undefined {
+    return this.#booted ? this.#lease(0) : undefined;
+  }
+
+  #lease(bootWaitMs: number): Acquired {
+    return { lease: new ContextTask(this.#piscina, this.#track), bootWaitMs };
   }
 
   async close(): Promise<void> {
