@@ -46,15 +46,16 @@ module.exports = {
     {
       // The command line and the MCP server are clients of the public API,
       // plus the options table every entry point reads its options from.
-      // cli.ts may also load the MCP server, the package's other public entry;
+      // cli.ts may also load the MCP server and the queue (repl-sandbox/queue),
+      // the package's other public entries;
       // mcp.ts the tool helpers' run (public too, through ./index.js).
       // ai.ts (the AI SDK entry) likewise takes the tool helpers from ./tools.js.
       files: ['src/cli.ts', 'src/mcp.ts', 'src/ai.ts'],
       rules: {
         'no-restricted-imports': ['error', {
           patterns: [{
-            regex: '^\\.\\.?/(?!(index|mcp|options|tools)\\.js$)',
-            message: 'cli.ts, mcp.ts and ai.ts import only the public API (./index.js, ./mcp.js, ./tools.js) and the options table (./options.js).',
+            regex: '^\\.\\.?/(?!(index|mcp|options|tools|queue/index)\\.js$)',
+            message: 'cli.ts, mcp.ts and ai.ts import only the public API (./index.js, ./mcp.js, ./queue/index.js, ./tools.js) and the options table (./options.js).',
           }],
         }],
       },

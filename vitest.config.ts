@@ -9,6 +9,7 @@ export default defineConfig({
     // (The subpath first: an alias also matches names that start with `<alias>/`.)
     alias: {
       'repl-sandbox/ai': fileURLToPath(new URL('./dist/ai.js', import.meta.url)),
+      'repl-sandbox/queue': fileURLToPath(new URL('./dist/queue/index.js', import.meta.url)),
       'repl-sandbox': fileURLToPath(new URL('./dist/index.js', import.meta.url)),
     },
   },

@@ -11,11 +11,13 @@ import superjson, { type SuperJSONResult } from 'superjson';
 import { type ConfineOptions, createSandbox, formatResult, type Isolation, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
 import type { McpServerOptions, startMcpServer } from './mcp.js';
 import { ALL_OPTIONS, checkOption, closestName, failureOf, type OptionName, type OptionSpec, shownDefault } from './options.js';
+import type { QueueWorker as QueueWorkerClass, QueueWorkerOptions } from './queue/index.js';
 
 const USAGE_LINES = `Usage: repl-sandbox [options] '<code>'
        repl-sandbox [options] -f <file>
        repl-sandbox [options] -               (the code from standard input; - may be left out when it is piped)
-       repl-sandbox mcp [server options]      (an MCP server on stdio: repl-sandbox mcp --help)`;
+       repl-sandbox mcp [server options]      (an MCP server on stdio: repl-sandbox mcp --help)
+       repl-sandbox worker --redis <url> [...] (an executor of a queue: repl-sandbox worker --help)`;
 
 const SHORT_USAGE = `${USAGE_LINES}
 Run repl-sandbox --help for the options, exit codes and examples.`;
@@ -81,6 +83,27 @@ const MCP_FLAGS: readonly Flag[] = [
   ...CONFINE_FLAGS,
   tableFlag('memoryLimit', 'mcp'),
   { name: 'setup-file', arg: '<path>', multiple: true, help: 'code run before every call: helpers the model may use (repeatable)' },
+  HELP_FLAG,
+];
+
+/** The flags of `repl-sandbox worker`, in the order help lists them. */
+const WORKER_FLAGS: readonly Flag[] = [
+  { name: 'redis', arg: '<url>', help: 'where Redis is: redis://[user:password@]host:port[/db] or rediss:// (required)' },
+  { name: 'queue', arg: '<name>', help: 'the BullMQ queue to take runs from (default repl-sandbox)' },
+  { name: 'prefix', arg: '<prefix>', help: "BullMQ's key prefix, the same as the applications' (default bull)" },
+  { name: 'concurrency', arg: '<n>', help: 'runs at once on this executor (default: os.availableParallelism())' },
+  { name: 'warm', arg: '<n>', help: 'isolates kept booted ahead of runs (default: os.availableParallelism())' },
+  tableFlag('isolation', 'cli'),
+  ...CONFINE_FLAGS,
+  tableFlag('memoryLimit', 'cli'),
+  { name: 'timeout', short: 't', arg: '<ms>', help: 'timeout of a run whose caller sets none (default 60000; Infinity: none)' },
+  { name: 'max-output', arg: '<bytes>', help: 'output kept of a run whose caller sets no maxOutput (default 50000)' },
+  { name: 'setup-file', arg: '<path>', multiple: true, help: 'code run before every run whose caller sets no setup (repeatable, in order)' },
+  {
+    name: 'lock-duration',
+    arg: '<ms>',
+    help: "BullMQ's lock on a running job, renewed every half of it: a run on an executor that dies resolves crashed/lost about this long plus 1 s after (default 10000)",
+  },
   HELP_FLAG,
 ];
 
@@ -249,6 +272,23 @@ installs the SDK beside repl-sandbox (-p twice), since it is an optional peer:
   ${JSON.stringify(MCP_CLIENT_CONFIG)}
 repl-sandbox is not on npm yet: until it is, give the second -p the path of its
 tarball (npm pack in a clone: "-p", "/abs/path/repl-sandbox-0.1.0.tgz").`;
+
+const WORKER_HELP = `Usage: repl-sandbox worker --redis <url> [options]
+
+An executor: takes runs from a BullMQ queue on Redis, runs each in a fresh
+isolate of its own sandbox, and sends output and result back to the
+application that queued it (createQueueSandbox in repl-sandbox/queue). Run one
+per machine, as many machines as the load needs. Logs go to stderr as JSON
+lines. SIGTERM or SIGINT: stop taking runs, finish the running ones, exit 0; a
+second signal aborts them (their callers get aborted). Needs the optional peer
+dependencies bullmq and ioredis.
+
+Options:
+${flagLines(WORKER_FLAGS)}
+
+Examples:
+  repl-sandbox worker --redis redis://127.0.0.1:6379 --concurrency 4
+  repl-sandbox worker --redis redis://redis:6379 --isolation confined --memory-limit 256`;
 
 /** The exit status of each outcome. */
 const EXIT = { ok: 0, exception: 1, usage: 2, timeout: 124, crashed: 125, aborted: 125, 'queue-timeout': 125 } as const;
@@ -547,6 +587,12 @@ async function evaluate(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** Whether `error` is the failure to load the optional peer `name`. */
+function isMissingPeer(error: unknown, name: string): boolean {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code === 'ERR_MODULE_NOT_FOUND' && String(message).includes(`'${name}'`);
+}
+
 function isMissingSdk(error: unknown): boolean {
   const { code, message } = error as NodeJS.ErrnoException;
   return code === 'ERR_MODULE_NOT_FOUND' && String(message).includes('@modelcontextprotocol/sdk');
@@ -601,17 +647,134 @@ async function serveMcp(argv: readonly string[]): Promise<number> {
   return EXIT.ok;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const subcommand = argv[0] === 'mcp';
+/** `repl-sandbox worker`: an executor of the queue until SIGTERM or SIGINT. */
+async function serveQueue(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: attachDashValues(argv, WORKER_FLAGS),
+    allowPositionals: true,
+    strict: true,
+    options: parseOptions(WORKER_FLAGS),
+  });
+  if (values.help === true) {
+    process.stdout.write(`${WORKER_HELP}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`an executor takes its code from the queue, not the command line: unexpected '${positionals[0] ?? ''}'`);
+  const redis = stringValue(values, 'redis');
+  if (redis === undefined) throw new UsageError('--redis <url> is required: where the queue is (redis://host:6379)');
+  if (!/^rediss?:\/\//.test(redis)) throw new UsageError(`--redis expects a redis:// or rediss:// URL, got '${redis}'`);
+  const queue = stringValue(values, 'queue');
+  const prefix = stringValue(values, 'prefix');
+  // Checked by the executor itself (below), which names the option: --concurrency for `concurrency`.
+  const integer = (flag: string): number | undefined => {
+    const text = stringValue(values, flag);
+    return text === undefined ? undefined : text.trim() === '' ? Number.NaN : Number(text);
+  };
+  const concurrency = integer('concurrency');
+  const warm = integer('warm');
+  const lockDuration = integer('lock-duration');
+  const timeout = optionFromFlag('timeout', values);
+  const maxOutput = optionFromFlag('maxOutput', values);
+  const memoryLimit = optionFromFlag('memoryLimit', values);
+  const isolation = optionFromFlag('isolation', values);
+  const confine = confineFromFlags(values, isolation);
+  const setup = stringList(values, 'setup-file').map((path) => readText('--setup-file', path));
+  // Loaded only here: bullmq and ioredis are optional peer dependencies.
+  let QueueWorker: typeof QueueWorkerClass;
   try {
-    return await (subcommand ? serveMcp(argv.slice(1)) : evaluate(argv));
+    ({ QueueWorker } = await import('./queue/index.js'));
+  } catch (error) {
+    const missing = ['bullmq', 'ioredis'].find((name) => isMissingPeer(error, name));
+    if (missing === undefined) throw error;
+    process.stderr.write(
+      `repl-sandbox worker needs ${missing}, an optional peer dependency: install bullmq and ioredis\n` +
+        '  npm install bullmq ioredis\n' +
+        '  or, with npx: npx -p bullmq -p ioredis -p repl-sandbox repl-sandbox worker --redis redis://host:6379\n',
+    );
+    return EXIT.usage;
+  }
+  const { pino } = await import('pino');
+  const logger = pino({ name: 'repl-sandbox-worker', level: 'info' }, pino.destination({ dest: 2, sync: true }));
+  const options: QueueWorkerOptions = {
+    connection: redis,
+    logger,
+    ...(queue === undefined ? {} : { queue }),
+    ...(prefix === undefined ? {} : { prefix }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(warm === undefined ? {} : { warm }),
+    ...(lockDuration === undefined ? {} : { lockDuration }),
+    ...(isolation === undefined ? {} : { isolation }),
+    ...(confine === undefined ? {} : { confine }),
+    ...(memoryLimit === undefined ? {} : { memoryLimit }),
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(maxOutput === undefined ? {} : { maxOutput }),
+    ...(setup.length === 0 ? {} : { setup }),
+  };
+  let executor: QueueWorkerClass;
+  try {
+    executor = new QueueWorker(options);
+  } catch (error) {
+    const failure = failureOf(error);
+    if (failure === undefined) throw error;
+    const flag = failure.name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    throw new UsageError(`--${flag} expects ${failure.expected}, got '${stringValue(values, flag) ?? ''}'`);
+  }
+  // Until it takes runs (booting its isolates, or waiting for Redis), a signal ends it at once.
+  const onEarlySignal = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopped before taking runs');
+    void executor.close({ abort: true }).finally(() => process.exit(EXIT.ok));
+  };
+  process.once('SIGTERM', onEarlySignal);
+  process.once('SIGINT', onEarlySignal);
+  try {
+    await executor.start();
+  } finally {
+    process.removeListener('SIGTERM', onEarlySignal);
+    process.removeListener('SIGINT', onEarlySignal);
+  }
+  logger.info({ queue: queue ?? 'repl-sandbox', concurrency: concurrency ?? 'default', isolation: isolation ?? 'worker' }, 'executor taking runs');
+  let closing = false;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (closing) {
+        logger.warn({ signal, running: executor.running }, 'second signal: aborting the running runs');
+        void executor.close({ abort: true });
+        return;
+      }
+      closing = true;
+      logger.info({ signal, running: executor.running }, 'stopping: no new runs, finishing the running ones');
+      void executor.close().then(
+        () => {
+          process.removeListener('SIGTERM', onSignal);
+          process.removeListener('SIGINT', onSignal);
+          resolve();
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'closing the executor failed');
+          resolve();
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await stopped;
+  logger.info({}, 'executor stopped');
+  return EXIT.ok;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const subcommand = argv[0] === 'mcp' ? 'mcp' : argv[0] === 'worker' ? 'worker' : undefined;
+  try {
+    return await (subcommand === 'mcp' ? serveMcp(argv.slice(1)) : subcommand === 'worker' ? serveQueue(argv.slice(1)) : evaluate(argv));
   } catch (error) {
     // parseArgs throws TypeErrors with a code for unknown flags and missing values.
     const { code } = error as NodeJS.ErrnoException;
     if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      const message =
-        code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOptionMessage((error as Error).message, subcommand ? MCP_FLAGS : EVALUATE_FLAGS, argv, !subcommand) : (error as Error).message;
-      process.stderr.write(`repl-sandbox: ${message}\n\n${subcommand ? 'Usage: repl-sandbox mcp [options]   (repl-sandbox mcp --help for the options)' : SHORT_USAGE}\n`);
+      const flags = subcommand === 'mcp' ? MCP_FLAGS : subcommand === 'worker' ? WORKER_FLAGS : EVALUATE_FLAGS;
+      const message = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOptionMessage((error as Error).message, flags, argv, subcommand === undefined) : (error as Error).message;
+      const usage = subcommand === undefined ? SHORT_USAGE : `Usage: repl-sandbox ${subcommand} [options]   (repl-sandbox ${subcommand} --help for the options)`;
+      process.stderr.write(`repl-sandbox: ${message}\n\n${usage}\n`);
       return EXIT.usage;
     }
     throw error;

@@ -544,7 +544,8 @@ export function checkOption<K extends OptionName>(
 }
 
 const ENTRIES = Object.entries(OPTIONS) as readonly (readonly [keyof SandboxOptions, OptionSpec])[];
-const RUN_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'run').map(([key]) => key);
+/** The names of the run options, as `run()` knows them. */
+export const RUN_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'run').map(([key]) => key);
 const SANDBOX_ONLY_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'sandbox').map(([key]) => key);
 const SANDBOX_KEYS: readonly string[] = ENTRIES.map(([key]) => key);
 
@@ -581,7 +582,7 @@ export function closestName(key: string, known: readonly string[]): string | und
  * otherwise silently leave the default in force). Keys whose value is
  * `undefined` pass, so spreading partial objects stays easy.
  */
-function checkKnownKeys(options: object, known: readonly string[], where: string): void {
+export function checkKnownKeys(options: object, known: readonly string[], where: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key) || (options as Record<string, unknown>)[key] === undefined) continue;
     const guess = closestName(key, known);

@@ -60,10 +60,15 @@ export type RunError =
    */
   | { readonly type: 'queue-timeout'; readonly message: string; readonly queueTimeout: number }
   | { readonly type: 'aborted'; readonly message: string; readonly reason?: unknown }
+  /**
+   * The isolate ended before it reported a result. `'lost'` comes only from
+   * a queue sandbox (`repl-sandbox/queue`): the executor running the code
+   * died or lost its machine, noticed when its lock on the job expired.
+   */
   | {
       readonly type: 'crashed';
       readonly message: string;
-      readonly reason: 'exit' | 'out-of-memory' | 'error';
+      readonly reason: 'exit' | 'out-of-memory' | 'error' | 'lost';
       readonly exitCode?: number;
     }
   | {

@@ -1,0 +1,484 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SandboxClosedError, SandboxOverloadedError } from '../errors.js';
+import { type SandboxLogger, sandboxLogger } from '../logger.js';
+import { checkCode, checkKnownKeys, checkOption, fail, RUN_KEYS, type RunOptions } from '../options.js';
+import { abortedError, hostFailure, queueTimeoutError, type RunError, type RunResult } from '../result.js';
+import { checkConnection, checkName, DEFAULT_PREFIX, DEFAULT_QUEUE, describeConnection, type QueueConnection } from './options.js';
+import { openRedis } from './redis.js';
+import { QueueUnavailableError } from './errors.js';
+import { channels, decodeReply, type JobData, optionsToWire, WIRE_VERSION, type WireResult, type WireRunOptions, decodeResult } from './wire.js';
+
+/** Options of {@link createQueueSandbox}. The {@link RunOptions} among them are defaults for every run. */
+export interface QueueSandboxOptions extends Omit<RunOptions, 'onOutput' | 'signal'> {
+  /** Where Redis is: a `redis://` URL or ioredis connection options. */
+  readonly connection: QueueConnection;
+  /**
+   * The BullMQ queue the executors take runs from.
+   * @default 'repl-sandbox'
+   */
+  readonly queue?: string;
+  /**
+   * BullMQ's key prefix; executors must use the same.
+   * @default 'bull'
+   */
+  readonly prefix?: string;
+  /**
+   * Runs allowed to wait in the queue (all applications together); one more
+   * rejects with `SandboxOverloadedError`. A finite value costs one more
+   * Redis round trip per run.
+   * @default Infinity
+   */
+  readonly maxQueue?: number;
+  /**
+   * Times a run lost with its executor (killed, machine gone) is queued
+   * again before it resolves `crashed` / `lost`. The code may then have run
+   * more than once, part-way, so the default never retries.
+   * @default 0
+   */
+  readonly retries?: number;
+  /**
+   * How long a run waits for Redis: at the call, when not connected, and
+   * for a connection lost while runs are pending. Past it `run()` rejects
+   * with {@link QueueUnavailableError}.
+   * @default 5_000
+   */
+  readonly connectTimeout?: number;
+  /** A pino-compatible logger; silent by default. */
+  readonly logger?: SandboxLogger;
+}
+
+/** How often pending runs are checked against Redis: their executor's lock, a missed result, a vanished job. */
+const WATCH_INTERVAL_MS = 1_000;
+
+/** One run waiting for its reply. */
+interface Pending {
+  readonly calledAt: number;
+  readonly resolve: (result: RunResult) => void;
+  readonly reject: (error: Error) => void;
+  readonly onOutput: ((chunk: string) => void) | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly data: JobData;
+  /** The job's id now (a retry is a new job). */
+  id: string;
+  /** Set once `Queue.add` answered: before that the watch has nothing to look at. */
+  added: boolean;
+  retriesLeft: number;
+  /** Set when the caller aborted and the job was already running: the cancel is sent again until the result comes. */
+  cancelled: boolean;
+  cleanup: () => void;
+}
+
+/**
+ * The application's side of a fleet: `run()` puts the code on a BullMQ
+ * queue and resolves with the `RunResult` an executor ({@link startQueueWorker})
+ * sends back over Redis pub/sub. See the README's "Scaling out".
+ */
+export class QueueSandbox {
+  readonly #queue: Queue;
+  readonly #commands: Redis;
+  readonly #subscriber: Redis;
+  readonly #where: string;
+  readonly #keyPrefix: string;
+  readonly #replyChannel: string;
+  readonly #cancelChannel: string;
+  readonly #clientId = randomBytes(6).toString('hex');
+  readonly #pending = new Map<string, Pending>();
+  readonly #defaults: RunOptions;
+  readonly #maxQueue: number;
+  readonly #retries: number;
+  readonly #connectTimeout: number;
+  readonly #logger: SandboxLogger;
+  readonly #subscribed: Promise<unknown>;
+  #sequence = 0;
+  #watch: NodeJS.Timeout | undefined;
+  #disconnectedAt: number | undefined;
+  #lastError: Error | undefined;
+  #closed = false;
+
+  constructor(options: QueueSandboxOptions) {
+    if (typeof options !== 'object' || options === null) fail('options', 'an object with `connection`', options);
+    checkKnownKeys(options, [...RUN_KEYS.filter((key) => key !== 'onOutput' && key !== 'signal'), 'connection', 'queue', 'prefix', 'maxQueue', 'retries', 'connectTimeout', 'logger'], 'createQueueSandbox()');
+    const connection = checkConnection(options.connection);
+    const queue = checkName('queue', options.queue, DEFAULT_QUEUE);
+    const prefix = checkName('prefix', options.prefix, DEFAULT_PREFIX);
+    this.#defaults = checkRunOptions(options as unknown as Record<string, unknown>);
+    this.#maxQueue = options.maxQueue === undefined ? Infinity : checkOption('maxQueue', options.maxQueue);
+    this.#retries = options.retries === undefined ? 0 : checkOption('warm', options.retries, 'retries');
+    this.#connectTimeout = options.connectTimeout === undefined ? 5_000 : checkOption('timeout', options.connectTimeout, 'connectTimeout');
+    this.#logger = sandboxLogger(options.logger).child({ queue });
+    this.#where = describeConnection(connection);
+    this.#keyPrefix = `${prefix}:${queue}:`;
+    ({ reply: this.#replyChannel, cancel: this.#cancelChannel } = channels(prefix, queue, this.#clientId));
+    this.#commands = openRedis(connection, { failFast: true, name: 'repl-sandbox-client' });
+    this.#subscriber = openRedis(connection, { failFast: false, name: 'repl-sandbox-replies' });
+    for (const client of [this.#commands, this.#subscriber]) {
+      client.on('error', (error: Error) => {
+        this.#lastError = error;
+      });
+    }
+    this.#subscriber.on('close', () => {
+      this.#disconnectedAt ??= performance.now();
+    });
+    this.#subscriber.on('ready', () => {
+      this.#disconnectedAt = undefined;
+    });
+    this.#subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#reply(message.toString('utf8')));
+    // Subscribed before the first job goes out, so no reply can be missed.
+    this.#subscribed = this.#subscriber.subscribe(this.#replyChannel).catch((error: unknown) => {
+      this.#lastError = error as Error;
+    });
+    this.#queue = new Queue(queue, { connection: this.#commands, prefix });
+    this.#queue.on('error', (error: Error) => {
+      this.#lastError = error;
+    });
+  }
+
+  /** Runs `code` on an executor; resolves with its `RunResult`, as a local sandbox would. */
+  async run(code: string, options?: RunOptions): Promise<RunResult> {
+    const calledAt = performance.now();
+    checkCode(code);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) fail('options', 'an object', options);
+    const given = checkRunOptions((options ?? {}) as Record<string, unknown>, 'run()');
+    if (this.#closed) throw new SandboxClosedError();
+    const { onOutput, signal } = options ?? {};
+    if (onOutput !== undefined && typeof onOutput !== 'function') fail('onOutput', 'a function', onOutput);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal);
+    if (signal?.aborted === true) return hostFailure(abortedError(signal.reason), calledAt, 0);
+    const merged = { ...this.#defaults, ...given };
+    await this.#connected();
+    if (this.#maxQueue !== Infinity) {
+      const waiting = await this.#command(() => this.#queue.getWaitingCount());
+      if (waiting >= this.#maxQueue) throw new SandboxOverloadedError(this.#maxQueue);
+    }
+    const wire: WireRunOptions = {
+      ...(merged.timeout === undefined ? {} : { timeout: merged.timeout }),
+      ...(merged.maxOutput === undefined ? {} : { maxOutput: merged.maxOutput }),
+      ...(merged.setup === undefined ? {} : { setup: merged.setup }),
+      ...(merged.language === undefined ? {} : { language: merged.language }),
+      ...(merged.filename === undefined ? {} : { filename: merged.filename }),
+    };
+    const data: JobData = { v: WIRE_VERSION, code, options: optionsToWire(wire), reply: this.#replyChannel, stream: onOutput !== undefined };
+    return new Promise<RunResult>((resolve, reject) => {
+      const pending: Pending = {
+        calledAt,
+        resolve,
+        reject,
+        onOutput,
+        signal,
+        data,
+        id: this.#nextId(),
+        added: false,
+        retriesLeft: this.#retries,
+        cancelled: false,
+        cleanup: () => {},
+      };
+      const queueTimeout = merged.queueTimeout ?? Infinity;
+      // The longest delay setTimeout honours; a longer queueTimeout means "never".
+      const timer = queueTimeout < 2 ** 31 - 1 ? setTimeout(() => void this.#unstart(pending, queueTimeoutError(queueTimeout)), queueTimeout) : undefined;
+      const onAbort = (): void => void this.#unstart(pending, abortedError(signal?.reason), true);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#add(pending);
+    });
+  }
+
+  /** Jobs waiting for an executor, as BullMQ counts them (all applications on this queue). */
+  async waiting(): Promise<number> {
+    await this.#connected();
+    return this.#command(() => this.#queue.getWaitingCount());
+  }
+
+  /**
+   * Stops taking runs. Runs already queued are not waited for: they resolve
+   * `aborted` here (an executor that already took one still runs it).
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#watch);
+    for (const pending of [...this.#pending.values()]) {
+      this.#finish(pending, hostFailure(abortedError(undefined, 'The queue sandbox was closed'), pending.calledAt, performance.now() - pending.calledAt));
+    }
+    await this.#queue.close().catch(() => {});
+    this.#subscriber.disconnect();
+    this.#commands.disconnect();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #nextId(): string {
+    // Not a bare integer (BullMQ's own ids are) and no ':' (BullMQ's key separator).
+    return `${this.#clientId}-${(this.#sequence++).toString(36)}`;
+  }
+
+  #add(pending: Pending): void {
+    this.#pending.set(pending.id, pending);
+    this.#startWatch();
+    const id = pending.id;
+    this.#subscribed
+      .then(() =>
+        this.#command(() =>
+          this.#queue.add('run', pending.data, {
+            jobId: id,
+            attempts: 1,
+            // Kept a minute: a result whose message was missed (Redis reconnecting) is read from here.
+            removeOnComplete: { age: 60 },
+            removeOnFail: { age: 60 },
+          }),
+        ),
+      )
+      .then(
+        () => {
+          pending.added = true;
+        },
+        (error: Error) => {
+          if (this.#pending.get(id) !== pending) return;
+          this.#drop(pending);
+          pending.reject(error);
+        },
+      );
+  }
+
+  /** Takes a run off the queue before an executor has it: for `queueTimeout` and `signal`. Once started, an abort is sent to its executor. */
+  async #unstart(pending: Pending, error: RunError, cancelIfStarted = false): Promise<void> {
+    if (this.#pending.get(pending.id) !== pending) return;
+    let removed = false;
+    try {
+      // BullMQ refuses to remove a job an executor holds the lock of: then it has started.
+      removed = (await this.#queue.remove(pending.id)) === 1;
+    } catch {
+      removed = false;
+    }
+    if (this.#pending.get(pending.id) !== pending) return;
+    if (removed || !pending.added) {
+      this.#finish(pending, hostFailure(error, pending.calledAt, performance.now() - pending.calledAt));
+      return;
+    }
+    if (cancelIfStarted) {
+      pending.cancelled = true;
+      this.#sendCancel(pending);
+    }
+  }
+
+  #sendCancel(pending: Pending): void {
+    this.#commands.publish(this.#cancelChannel, pending.id).catch(() => {});
+  }
+
+  #reply(text: string): void {
+    let reply;
+    try {
+      reply = decodeReply(text);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'unreadable reply on the queue channel; ignored');
+      return;
+    }
+    const pending = this.#pending.get(reply.id);
+    if (pending === undefined) return;
+    if (reply.type === 'out') {
+      try {
+        pending.onOutput?.(reply.body);
+      } catch (error) {
+        // As locally: a throwing listener does not end the run.
+        this.#logger.warn({ err: error }, 'onOutput threw; ignored');
+      }
+      return;
+    }
+    this.#settle(pending, reply.body);
+  }
+
+  #settle(pending: Pending, text: string): void {
+    let wire: WireResult;
+    try {
+      wire = decodeResult(text);
+    } catch (error) {
+      this.#finish(pending, hostFailure({ type: 'crashed', reason: 'error', message: `The executor's result could not be read: ${(error as Error).message}` }, pending.calledAt, 0));
+      return;
+    }
+    const durationMs = performance.now() - pending.calledAt;
+    const { result, executorMs } = wire;
+    // The time on the way to and from the executor counts as queued.
+    const queuedMs = result.timings.queuedMs + Math.max(0, durationMs - executorMs);
+    const timings = { ...result.timings, queuedMs };
+    // The executor aborted it for our signal: the reason is the caller's, as locally.
+    if (!result.ok && result.error.type === 'aborted' && pending.cancelled) {
+      this.#finish(pending, { ...result, durationMs, timings, error: abortedError(pending.signal?.reason) });
+      return;
+    }
+    this.#finish(pending, { ...result, durationMs, timings });
+  }
+
+  #finish(pending: Pending, result: RunResult): void {
+    if (this.#pending.get(pending.id) !== pending) return;
+    this.#drop(pending);
+    pending.resolve(result);
+  }
+
+  #drop(pending: Pending): void {
+    this.#pending.delete(pending.id);
+    pending.cleanup();
+    if (this.#pending.size === 0) {
+      clearInterval(this.#watch);
+      this.#watch = undefined;
+    }
+  }
+
+  #startWatch(): void {
+    if (this.#watch !== undefined) return;
+    this.#watch = setInterval(() => void this.#check(), WATCH_INTERVAL_MS);
+    // Pending runs keep the process alive through their promises' callers, not through this timer.
+    this.#watch.unref();
+  }
+
+  /**
+   * Every pending run against Redis: a result whose message was missed, a
+   * job whose executor stopped renewing its lock (killed: `crashed`/`lost`,
+   * or queued again with `retries`), a job Redis no longer has.
+   */
+  async #check(): Promise<void> {
+    if (this.#disconnectedAt !== undefined || this.#commands.status !== 'ready') {
+      const since = this.#disconnectedAt ?? performance.now();
+      this.#disconnectedAt = since;
+      if (performance.now() - since < this.#connectTimeout) return;
+      for (const pending of [...this.#pending.values()]) {
+        this.#drop(pending);
+        pending.reject(this.#unavailable(`lost contact with Redis for ${this.#connectTimeout} ms while the run was pending: whether it ran is unknown`));
+      }
+      return;
+    }
+    const watched = [...this.#pending.values()].filter((pending) => pending.added);
+    if (watched.length === 0) return;
+    const pipeline = this.#commands.pipeline();
+    for (const { id } of watched) {
+      pipeline.exists(this.#keyPrefix + id);
+      pipeline.hmget(this.#keyPrefix + id, 'processedOn', 'finishedOn');
+      pipeline.exists(`${this.#keyPrefix + id}:lock`);
+    }
+    let answers: [Error | null, unknown][] | null;
+    try {
+      answers = await pipeline.exec();
+    } catch {
+      return;
+    }
+    if (answers === null) return;
+    watched.forEach((pending, i) => {
+      const exists = answers[i * 3]?.[1] === 1;
+      const [processedOn, finishedOn] = (answers[i * 3 + 1]?.[1] ?? [null, null]) as (string | null)[];
+      const locked = answers[i * 3 + 2]?.[1] === 1;
+      if (answers[i * 3]?.[0] != null) return;
+      if (pending.cancelled) this.#sendCancel(pending);
+      if (!exists) {
+        this.#drop(pending);
+        pending.reject(this.#unavailable('the job is gone from Redis (restarted without persistence, or removed by hand): whether it ran is unknown'));
+      } else if (finishedOn != null) {
+        void this.#readFinished(pending);
+      } else if (processedOn != null && !locked) {
+        void this.#lost(pending);
+      }
+    });
+  }
+
+  /** A finished job whose result message this client did not get. */
+  async #readFinished(pending: Pending): Promise<void> {
+    const id = pending.id;
+    const job = await this.#queue.getJob(id).catch(() => undefined);
+    if (job === undefined || this.#pending.get(id) !== pending) return;
+    if (typeof job.returnvalue === 'string') {
+      this.#settle(pending, job.returnvalue);
+      return;
+    }
+    const stalled = /stalled/i.test(job.failedReason);
+    this.#finish(
+      pending,
+      hostFailure(
+        stalled ? lostError() : { type: 'crashed', reason: 'error', message: `The executor failed the run: ${job.failedReason}` },
+        pending.calledAt,
+        performance.now() - pending.calledAt,
+      ),
+    );
+  }
+
+  /** The executor running this job stopped renewing its lock: it is gone. */
+  async #lost(pending: Pending): Promise<void> {
+    const id = pending.id;
+    // Removed, so no executor's stalled check ever runs it again (BullMQ's default would).
+    await this.#queue.remove(id).catch(() => 0);
+    if (this.#pending.get(id) !== pending) return;
+    this.#logger.warn({ job: id, retriesLeft: pending.retriesLeft }, 'executor lost during a run');
+    if (pending.retriesLeft > 0) {
+      this.#pending.delete(id);
+      pending.retriesLeft--;
+      pending.added = false;
+      pending.id = this.#nextId();
+      this.#add(pending);
+      return;
+    }
+    this.#finish(pending, hostFailure(lostError(), pending.calledAt, performance.now() - pending.calledAt));
+  }
+
+  async #connected(): Promise<void> {
+    if (this.#commands.status === 'ready') return;
+    const client = this.#commands;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        reject(this.#unavailable(`not connected within ${this.#connectTimeout} ms (connectTimeout)`));
+      }, this.#connectTimeout);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once('ready', onReady);
+    });
+  }
+
+  /** A Redis command; a failure is the caller's QueueUnavailableError, not the code's result. */
+  async #command<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw this.#unavailable((error as Error).message, error);
+    }
+  }
+
+  #unavailable(what: string, cause: unknown = this.#lastError): QueueUnavailableError {
+    return new QueueUnavailableError(`Redis at ${this.#where} is unavailable: ${what}${cause instanceof Error && !what.includes(cause.message) ? ` (${cause.message})` : ''}; the run was not completed`, cause);
+  }
+}
+
+function lostError(): RunError {
+  return { type: 'crashed', reason: 'lost', message: 'The executor running the code was lost (killed, or its machine gone) before it sent a result' };
+}
+
+/** The run options among `options`, checked; only those given (an executor fills in its own defaults for the rest). */
+function checkRunOptions(options: Readonly<Record<string, unknown>>, where?: string): RunOptions {
+  if (where !== undefined) checkKnownKeys(options, RUN_KEYS, where);
+  const out: Record<string, unknown> = {};
+  for (const key of ['timeout', 'queueTimeout', 'maxOutput', 'setup', 'language', 'filename'] as const) {
+    if (options[key] !== undefined) out[key] = checkOption(key, options[key]);
+  }
+  return out;
+}
+
+/**
+ * The application's side of a fleet of executors on Redis: the same `run()`
+ * and `RunResult` as {@link createSandbox}, the code run by whichever
+ * executor ({@link startQueueWorker}) takes it from the BullMQ queue.
+ * @example
+ * const remote = createQueueSandbox({ connection: 'redis://127.0.0.1:6379', timeout: 10_000 });
+ * try {
+ *   const result = await remote.run('console.log("hi"); 6 * 7');
+ * } finally {
+ *   await remote.close();
+ * }
+ */
+export function createQueueSandbox(options: QueueSandboxOptions): QueueSandbox {
+  return new QueueSandbox(options);
+}
