@@ -195,15 +195,25 @@ export class QueueSandbox {
   }
 
   /**
-   * Stops taking runs. Runs already queued are not waited for: they resolve
-   * `aborted` here (an executor that already took one still runs it).
+   * Stops taking runs. Pending runs resolve `aborted`: a waiting one is
+   * taken off the queue first (it never runs), a running one is told to
+   * stop on its executor. Then the connections close.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#watch);
-    for (const pending of [...this.#pending.values()]) {
-      this.#finish(pending, hostFailure(abortedError(undefined, 'The queue sandbox was closed'), pending.calledAt, performance.now() - pending.calledAt));
+    const pending = [...this.#pending.values()];
+    if (pending.length > 0 && this.#commands.status === 'ready') {
+      await Promise.all(
+        pending.map(async (run) => {
+          const removed = await this.#queue.remove(run.id).catch(() => 0);
+          if (removed !== 1 && run.added) this.#sendCancel(run);
+        }),
+      );
+    }
+    for (const run of pending) {
+      this.#finish(run, hostFailure(abortedError(undefined, 'The queue sandbox was closed'), run.calledAt, performance.now() - run.calledAt));
     }
     await this.#queue.close().catch(() => {});
     this.#subscriber.disconnect();
