@@ -546,8 +546,10 @@ export function checkOption<K extends OptionName>(
 const ENTRIES = Object.entries(OPTIONS) as readonly (readonly [keyof SandboxOptions, OptionSpec])[];
 /** The names of the run options, as `run()` knows them. */
 export const RUN_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'run').map(([key]) => key);
-const SANDBOX_ONLY_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'sandbox').map(([key]) => key);
-const SANDBOX_KEYS: readonly string[] = ENTRIES.map(([key]) => key);
+/** The names of the options only a sandbox takes (`isolation`, `warm`…), not `run()`. */
+export const SANDBOX_ONLY_KEYS: readonly string[] = ENTRIES.filter(([, spec]) => spec.scope === 'sandbox').map(([key]) => key);
+/** The names of every {@link SandboxOptions} option. */
+export const SANDBOX_KEYS: readonly string[] = ENTRIES.map(([key]) => key);
 
 /** Defaults of every run, frozen. */
 export const RUN_DEFAULTS: ResolvedRunOptions = Object.freeze(

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SandboxClosedError, SandboxOverloadedError } from '../errors.js';
 import { type SandboxLogger, sandboxLogger } from '../logger.js';
-import { checkCode, checkKnownKeys, checkOption, fail, RUN_KEYS, type RunOptions } from '../options.js';
+import { checkCode, checkKnownKeys, checkOption, fail, RUN_KEYS, type RunOptions, SANDBOX_ONLY_KEYS } from '../options.js';
 import { abortedError, hostFailure, queueTimeoutError, type RunError, type RunResult } from '../result.js';
 import { checkConnection, checkName, DEFAULT_PREFIX, DEFAULT_QUEUE, describeConnection, type QueueConnection } from './options.js';
 import { openRedis } from './redis.js';
@@ -97,9 +97,12 @@ export class QueueSandbox {
   #disconnectedAt: number | undefined;
   #lastError: Error | undefined;
   #closed = false;
+  /** The wait for a connection, while there is one. */
+  #ready: Promise<void> | undefined;
 
   constructor(options: QueueSandboxOptions) {
     if (typeof options !== 'object' || options === null) fail('options', 'an object with `connection`', options);
+    checkNotExecutorOption(options, 'createQueueSandbox()');
     checkKnownKeys(options, [...RUN_KEYS.filter((key) => key !== 'onOutput' && key !== 'signal'), 'connection', 'queue', 'prefix', 'maxQueue', 'retries', 'connectTimeout', 'logger'], 'createQueueSandbox()');
     const connection = checkConnection(options.connection);
     const queue = checkName('queue', options.queue, DEFAULT_QUEUE);
@@ -367,8 +370,8 @@ export class QueueSandbox {
     if (watched.length === 0) return;
     const pipeline = this.#commands.pipeline();
     for (const { id } of watched) {
-      pipeline.exists(this.#keyPrefix + id);
-      pipeline.hmget(this.#keyPrefix + id, 'processedOn', 'finishedOn');
+      // `name` is set on every job: null means the job is gone.
+      pipeline.hmget(this.#keyPrefix + id, 'name', 'processedOn', 'finishedOn');
       pipeline.exists(`${this.#keyPrefix + id}:lock`);
     }
     let answers: [Error | null, unknown][] | null;
@@ -379,10 +382,11 @@ export class QueueSandbox {
     }
     if (answers === null) return;
     watched.forEach((pending, i) => {
-      const exists = answers[i * 3]?.[1] === 1;
-      const [processedOn, finishedOn] = (answers[i * 3 + 1]?.[1] ?? [null, null]) as (string | null)[];
-      const locked = answers[i * 3 + 2]?.[1] === 1;
-      if (answers[i * 3]?.[0] != null) return;
+      const [fieldsError, fields] = answers[i * 2] ?? [null, null];
+      if (fieldsError != null || !Array.isArray(fields)) return;
+      const [name, processedOn, finishedOn] = fields as (string | null)[];
+      const exists = name != null;
+      const locked = answers[i * 2 + 1]?.[1] === 1;
       if (pending.cancelled) this.#sendCancel(pending);
       if (!exists) {
         this.#drop(pending);
@@ -433,20 +437,31 @@ export class QueueSandbox {
     this.#finish(pending, hostFailure(lostError(), pending.calledAt, performance.now() - pending.calledAt));
   }
 
-  async #connected(): Promise<void> {
-    if (this.#commands.status === 'ready') return;
-    const client = this.#commands;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.off('ready', onReady);
-        reject(this.#unavailable(`not connected within ${this.#connectTimeout} ms (connectTimeout)`));
-      }, this.#connectTimeout);
-      const onReady = (): void => {
+  /** Resolves once the command connection is ready; one wait shared by every run that asks meanwhile. */
+  #connected(): Promise<void> {
+    if (this.#commands.status === 'ready') return Promise.resolve();
+    this.#ready ??= new Promise<void>((resolve, reject) => {
+      const client = this.#commands;
+      const done = (): void => {
         clearTimeout(timer);
+        client.off('ready', onReady);
+        this.#ready = undefined;
+      };
+      // Infinity (or beyond what setTimeout honours): wait for ever.
+      const timer =
+        this.#connectTimeout < 2 ** 31 - 1
+          ? setTimeout(() => {
+              done();
+              reject(this.#unavailable(`not connected within ${this.#connectTimeout} ms (connectTimeout)`));
+            }, this.#connectTimeout)
+          : undefined;
+      const onReady = (): void => {
+        done();
         resolve();
       };
-      client.once('ready', onReady);
+      client.on('ready', onReady);
     });
+    return this.#ready;
   }
 
   /** A Redis command; a failure is the caller's QueueUnavailableError, not the code's result. */
@@ -467,9 +482,25 @@ function lostError(): RunError {
   return { type: 'crashed', reason: 'lost', message: 'The executor running the code was lost (killed, or its machine gone) before it sent a result' };
 }
 
+/**
+ * A sandbox's own option (`isolation`, `memoryLimit`, `warm`…) given to the
+ * application's side: it belongs to the executors, which make the sandboxes.
+ */
+function checkNotExecutorOption(options: object, where: string): void {
+  for (const key of Object.keys(options)) {
+    // The client has its own maxQueue (the queue's waiting jobs) and logger.
+    if (key === 'maxQueue' || key === 'logger') continue;
+    if (!SANDBOX_ONLY_KEYS.includes(key) || (options as Record<string, unknown>)[key] === undefined) continue;
+    throw new TypeError(`\`${key}\` is an executor's option: give it to startQueueWorker() (or the repl-sandbox worker flag), not to ${where}`);
+  }
+}
+
 /** The run options among `options`, checked; only those given (an executor fills in its own defaults for the rest). */
 function checkRunOptions(options: Readonly<Record<string, unknown>>, where?: string): RunOptions {
-  if (where !== undefined) checkKnownKeys(options, RUN_KEYS, where);
+  if (where !== undefined) {
+    checkNotExecutorOption(options, where);
+    checkKnownKeys(options, RUN_KEYS, where);
+  }
   const out: Record<string, unknown> = {};
   for (const key of ['timeout', 'queueTimeout', 'maxOutput', 'setup', 'language', 'filename'] as const) {
     if (options[key] !== undefined) out[key] = checkOption(key, options[key]);

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type SandboxLogger, sandboxLogger } from '../logger.js';
-import { fail, type SandboxOptions } from '../options.js';
+import { checkKnownKeys, fail, SANDBOX_KEYS, type SandboxOptions } from '../options.js';
 import { createSandbox, type Sandbox } from '../sandbox.js';
 import { checkConnection, checkLockDuration, checkName, DEFAULT_PREFIX, DEFAULT_QUEUE, type QueueConnection } from './options.js';
 import { openRedis } from './redis.js';
@@ -57,6 +57,7 @@ export class QueueWorker {
   /** Use {@link startQueueWorker}. */
   constructor(options: QueueWorkerOptions) {
     if (typeof options !== 'object' || options === null) fail('options', 'an object with `connection`', options);
+    checkKnownKeys(options, [...SANDBOX_KEYS, 'connection', 'queue', 'prefix', 'lockDuration'], 'startQueueWorker()');
     const { connection: given, queue: queueGiven, prefix: prefixGiven, lockDuration: lockGiven, ...sandboxOptions } = options;
     const connection = checkConnection(given);
     const queue = checkName('queue', queueGiven, DEFAULT_QUEUE);

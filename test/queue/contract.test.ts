@@ -247,7 +247,10 @@ describe.skipIf(REDIS_SERVER === undefined)('the run() contract through a queue 
     await expect(remote.run(42 as never)).rejects.toThrow(TypeError);
     await expect(remote.run('1', { timeout: -1 })).rejects.toThrow(/`timeout`.*-1/);
     await expect(remote.run('1', { onOutput: 'no' as never })).rejects.toThrow(/`onOutput`/);
-    await expect(remote.run('1', { isolation: 'process' } as never)).rejects.toThrow(/isolation/);
+    await expect(remote.run('1', { isolation: 'process' } as never)).rejects.toThrow(/`isolation` is an executor's option: give it to startQueueWorker\(\)/);
+    expect(() => createQueueSandbox({ connection: redis.server.url, memoryLimit: 64 } as never)).toThrow(/`memoryLimit` is an executor's option/);
+    expect(() => createQueueSandbox({ connection: redis.server.url, connectTimeout: -5 })).toThrow(/`connectTimeout`.*-5/);
+    await expect(startQueueWorker({ connection: redis.server.url, concurency: 2 } as never)).rejects.toThrow(/Unknown option `concurency` for startQueueWorker\(\) \(did you mean `concurrency`\?\).*lockDuration/);
     await expect(startQueueWorker({ connection: redis.server.url, lockDuration: 10 })).rejects.toThrow(/`lockDuration`.*10/);
     await expect(startQueueWorker({ connection: 5 as never })).rejects.toThrow(/`connection`/);
     expect(QueueUnavailableError).toBeTypeOf('function');
