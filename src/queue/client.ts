@@ -65,6 +65,8 @@ interface Pending {
   id: string;
   /** Set once `Queue.add` answered: before that the watch has nothing to look at. */
   added: boolean;
+  /** The `Queue.add` of the job now; settles once it answered (either way). */
+  adding: Promise<void>;
   retriesLeft: number;
   /** Set when the caller aborted and the job was already running: the cancel is sent again until the result comes. */
   cancelled: boolean;
@@ -97,6 +99,8 @@ export class QueueSandbox {
   #disconnectedAt: number | undefined;
   #lastError: Error | undefined;
   #closed = false;
+  /** `Queue.add` calls on their way: close() lets them land before it withdraws their jobs. */
+  readonly #adding = new Set<Promise<void>>();
   /** The wait for a connection, while there is one. */
   #ready: Promise<void> | undefined;
 
@@ -164,6 +168,9 @@ export class QueueSandbox {
       ...(merged.filename === undefined ? {} : { filename: merged.filename }),
     };
     const data: JobData = { v: WIRE_VERSION, code, options: optionsToWire(wire), reply: this.#replyChannel, stream: onOutput !== undefined };
+    // Aborted while this call waited for Redis: the listener below would never hear it.
+    if (aborted(signal)) return hostFailure(abortedError(signal?.reason), calledAt, performance.now() - calledAt);
+    if (this.#closed) throw new SandboxClosedError();
     return new Promise<RunResult>((resolve, reject) => {
       const pending: Pending = {
         calledAt,
@@ -174,6 +181,7 @@ export class QueueSandbox {
         data,
         id: this.#nextId(),
         added: false,
+        adding: Promise.resolve(),
         retriesLeft: this.#retries,
         cancelled: false,
         cleanup: () => {},
@@ -207,16 +215,13 @@ export class QueueSandbox {
     this.#closed = true;
     clearInterval(this.#watch);
     const pending = [...this.#pending.values()];
-    if (pending.length > 0 && this.#commands.status === 'ready') {
-      await Promise.all(
-        pending.map(async (run) => {
-          const removed = await this.#queue.remove(run.id).catch(() => 0);
-          if (removed !== 1 && run.added) this.#sendCancel(run);
-        }),
-      );
-    }
+    // Resolved first, so that an add still on its way withdraws its own job when it lands.
     for (const run of pending) {
       this.#finish(run, hostFailure(abortedError(undefined, 'The queue sandbox was closed'), run.calledAt, performance.now() - run.calledAt));
+    }
+    if (this.#commands.status === 'ready') {
+      await Promise.all(pending.filter((run) => run.added).map((run) => this.#withdraw(run)));
+      await Promise.allSettled([...this.#adding]);
     }
     await this.#queue.close().catch(() => {});
     this.#subscriber.disconnect();
@@ -236,7 +241,7 @@ export class QueueSandbox {
     this.#pending.set(pending.id, pending);
     this.#startWatch();
     const id = pending.id;
-    this.#subscribed
+    const adding = this.#subscribed
       .then(() =>
         this.#command(() =>
           this.#queue.add('run', pending.data, {
@@ -249,33 +254,47 @@ export class QueueSandbox {
         ),
       )
       .then(
-        () => {
+        async () => {
           pending.added = true;
+          // Resolved (aborted, queue-timeout, closed) while the add was on its way: the job must not run for nobody.
+          if (this.#pending.get(id) !== pending) await this.#withdraw(pending);
         },
         (error: Error) => {
           if (this.#pending.get(id) !== pending) return;
           this.#drop(pending);
           pending.reject(error);
         },
-      );
+      )
+      .finally(() => this.#adding.delete(adding));
+    this.#adding.add(adding);
+    pending.adding = adding;
   }
 
-  /** Takes a run off the queue before an executor has it: for `queueTimeout` and `signal`. Once started, an abort is sent to its executor. */
+  /** Takes a job of a run already resolved off the queue, or, if an executor has it, tells it to stop. */
+  async #withdraw(pending: Pending): Promise<void> {
+    const removed = await this.#queue.remove(pending.id).catch(() => 0);
+    if (removed !== 1) this.#sendCancel(pending);
+  }
+
+  /**
+   * Takes a run off the queue before an executor has it: for `queueTimeout`
+   * and `signal`. A run whose add is still on its way is first let land, so
+   * that it is either removed (it never runs) or known to have started.
+   * Once started, an abort is sent to its executor and the run resolves with
+   * the executor's `aborted` result (and the output so far); a queueTimeout
+   * no longer applies.
+   */
   async #unstart(pending: Pending, error: RunError, cancelIfStarted = false): Promise<void> {
-    if (this.#pending.get(pending.id) !== pending) return;
-    let removed = false;
-    try {
-      // BullMQ refuses to remove a job an executor holds the lock of: then it has started.
-      removed = (await this.#queue.remove(pending.id)) === 1;
-    } catch {
-      removed = false;
-    }
-    if (this.#pending.get(pending.id) !== pending) return;
-    if (removed || !pending.added) {
+    const id = pending.id;
+    if (this.#pending.get(id) !== pending) return;
+    if (!pending.added) await pending.adding;
+    if (this.#pending.get(id) !== pending) return;
+    // BullMQ refuses to remove a job an executor holds the lock of: then it has started.
+    const removed = (await this.#queue.remove(id).catch(() => 0)) === 1;
+    if (this.#pending.get(id) !== pending) return;
+    if (removed) {
       this.#finish(pending, hostFailure(error, pending.calledAt, performance.now() - pending.calledAt));
-      return;
-    }
-    if (cancelIfStarted) {
+    } else if (cancelIfStarted) {
       pending.cancelled = true;
       this.#sendCancel(pending);
     }
@@ -476,6 +495,11 @@ export class QueueSandbox {
   #unavailable(what: string, cause: unknown = this.#lastError): QueueUnavailableError {
     return new QueueUnavailableError(`Redis at ${this.#where} is unavailable: ${what}${cause instanceof Error && !what.includes(cause.message) ? ` (${cause.message})` : ''}; the run was not completed`, cause);
   }
+}
+
+/** Whether `signal` is aborted now (a call, so that TypeScript does not keep an earlier check's narrowing across an await). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function lostError(): RunError {

@@ -201,6 +201,21 @@ describe.skipIf(REDIS_SERVER === undefined)('the run() contract through a queue 
       expect(existsSync(marker)).toBe(false);
     });
 
+    it('a signal aborted at once, while the job is still on its way to Redis: aborted, and the job does not stay queued to run later', async () => {
+      const marker = join(dir, 'abort-at-once-ran');
+      for (const delay of [0, 1, 3]) {
+        const controller = new AbortController();
+        const pending = remote.run(`require("node:fs").writeFileSync(${JSON.stringify(marker)}, "")`, { signal: controller.signal });
+        if (delay === 0) controller.abort();
+        else setTimeout(() => controller.abort(), delay);
+        expectError(await pending, 'aborted');
+      }
+      // queueTimeout 0 likewise: the job is taken off the queue once it landed.
+      expectError(await remote.run(`require("node:fs").writeFileSync(${JSON.stringify(marker)}, "")`, { queueTimeout: 0 }), 'queue-timeout');
+      expect(await remote.waiting()).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+    });
+
     it('maxQueue rejects with SandboxOverloadedError once that many runs wait', async () => {
       const bounded = createQueueSandbox({ connection: redis.server.url, maxQueue: 2 });
       try {
@@ -216,6 +231,22 @@ describe.skipIf(REDIS_SERVER === undefined)('the run() contract through a queue 
         await bounded.close();
       }
     });
+  });
+
+  it('a signal aborted at once with executors free: aborted (never run, or stopped as it started), and nothing lingers', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => {
+        const controller = new AbortController();
+        const pending = remote.run('await new Promise((r) => setTimeout(r, 30_000)); "ran to the end"', { signal: controller.signal });
+        controller.abort();
+        return pending;
+      }),
+    );
+    for (const result of results) expectError(result, 'aborted');
+    expect(await remote.waiting()).toBe(0);
+    // Every slot is free again at once: nothing runs on for 30 s.
+    const after = await Promise.all([1, 2, 3, 4].map((n) => remote.run(`${n}`, { queueTimeout: 5_000 })));
+    expect(after.map((result) => expectOk(result).result)).toEqual([1, 2, 3, 4]);
   });
 
   it('signal terminates a running run: aborted with the caller reason and the output so far; the executor carries on', async () => {
