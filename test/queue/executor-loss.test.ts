@@ -14,7 +14,7 @@ import { type Executor, useExecutors } from './executors.js';
 import { REDIS_SERVER, useRedis } from './redis.js';
 
 /** The executors' lock in these tests: a lost run resolves about this plus the client's 1 s check after the kill. */
-const LOCK_MS = 2_000;
+const LOCK_MS = 3_000;
 /** Headroom on a loaded CI machine, on top of that bound. */
 const MARGIN_MS = 3_000;
 

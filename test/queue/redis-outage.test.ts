@@ -69,7 +69,7 @@ describe.skipIf(REDIS_SERVER === undefined)('Redis going away', () => {
     const executors = useExecutors();
     let remote: QueueSandbox;
     beforeAll(async () => {
-      await Promise.all([1, 2].map(() => executors.start(redis.server.url, ['--concurrency', '2', '--warm', '1', '--lock-duration', '2000'])));
+      await Promise.all([1, 2].map(() => executors.start(redis.server.url, ['--concurrency', '2', '--warm', '1', '--lock-duration', '3000'])));
       remote = createQueueSandbox({ connection: redis.server.url, connectTimeout: CONNECT_TIMEOUT_MS, timeout: 30_000 });
     });
     afterAll(async () => {
