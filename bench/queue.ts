@@ -10,6 +10,9 @@
  * - Throughput, paired: 16 callers for a window against one executor, then
  *   against two ('context', so that the queue is measured, not the boot rate
  *   of fresh Workers); the ratio two/one per round, median over rounds.
+ * - Output chunks, paired: one chunk from an executor to the application by
+ *   Redis pub/sub (what the queue uses) and by BullMQ's job progress with
+ *   QueueEvents (the alternative), alternating, 20 ms apart.
  *
  * Prints one JSON document on stdout and keeps it as queue-latest.json in
  * the results directory. Needs redis-server (Debian: apt-get install redis-server).
@@ -19,6 +22,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 // Types only: a value import would load src/ through tsconfig's paths (see library.ts).
 import type * as QueueEntry from 'repl-sandbox/queue';
+import { Queue, QueueEvents, type Job, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { startExecutor } from '../test/queue/executors.js';
 import { REDIS_SERVER, startRedis } from '../test/queue/redis.js';
 import { loadLibrary } from './library.js';
@@ -61,6 +66,70 @@ async function callsPerSecond(run: Run, callers: number, durationMs: number): Pr
     }),
   );
   return calls / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Latencies of one output chunk from a running job to a listener: by pub/sub
+ * and by `job.updateProgress` heard through `QueueEvents`, alternating.
+ */
+async function outputChunk(url: string, sends: number): Promise<{ pubSub: number[]; progress: number[] }> {
+  const name = `output-${Date.now()}`;
+  const connections: Redis[] = [];
+  const open = (): Redis => {
+    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    connections.push(connection);
+    return connection;
+  };
+  const queue = new Queue(name, { connection: open() });
+  const events = new QueueEvents(name, { connection: open() });
+  const subscriber = open();
+  const publisher = open();
+  let release: () => void = () => {};
+  let running: Job | undefined;
+  const worker = new Worker(
+    name,
+    async (job: Job) => {
+      running = job;
+      await new Promise<void>((resolve) => (release = resolve));
+    },
+    { connection: open() },
+  );
+  try {
+    await events.waitUntilReady();
+    await subscriber.subscribe('chunks');
+    let heard: () => void = () => {};
+    subscriber.on('message', () => heard());
+    events.on('progress', () => heard());
+    await queue.add('hold', {});
+    while (running === undefined) await sleep(10);
+    const job = running;
+    const pubSub: number[] = [];
+    const progress: number[] = [];
+    for (let i = 0; i < sends; i++) {
+      let started = performance.now();
+      await new Promise<void>((resolve) => {
+        heard = resolve;
+        void publisher.publish('chunks', 'x\n');
+      });
+      pubSub.push(performance.now() - started);
+      await sleep(20);
+      started = performance.now();
+      await new Promise<void>((resolve) => {
+        heard = resolve;
+        void job.updateProgress({ chunk: 'x\n', i });
+      });
+      progress.push(performance.now() - started);
+      await sleep(20);
+    }
+    return { pubSub, progress };
+  } finally {
+    release();
+    await worker.close();
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    for (const connection of connections) connection.disconnect();
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -131,6 +200,9 @@ async function main(argv: readonly string[]): Promise<number> {
     await solo.close();
     await duo.close();
 
+    log('output chunks');
+    const chunks = await outputChunk(redis.url, quick ? 50 : 200);
+
     const document = {
       schema: 'repl-sandbox-bench-queue/1',
       machine: machineInfo(),
@@ -150,6 +222,13 @@ async function main(argv: readonly string[]): Promise<number> {
         medianTwoCallsPerSec: round(median(throughput.map(({ two }) => two))),
         medianRatio: round(median(throughput.map(({ ratio }) => ratio))),
         target: 'two executors ≥ 1.6× one',
+      },
+      outputChunk: {
+        sends: chunks.pubSub.length,
+        gapMs: 20,
+        pubSubP50Ms: round(summarize(chunks.pubSub).p50),
+        progressP50Ms: round(summarize(chunks.progress).p50),
+        note: 'one chunk from a running job to a listener: Redis pub/sub (used) vs job.updateProgress + QueueEvents',
       },
     };
     const text = `${JSON.stringify(document, null, 2)}\n`;
