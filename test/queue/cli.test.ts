@@ -4,7 +4,7 @@
  * signal with exit 0.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,35 @@ describe.concurrent('repl-sandbox worker: help and usage errors', () => {
     expect(status).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr).toContain('Usage: repl-sandbox worker [options]');
+  });
+});
+
+describe('repl-sandbox worker without its optional peers', () => {
+  it('says to install bullmq and ioredis and exits 2; the rest of the command line still works', async () => {
+    // The package as a user has it without bullmq: dist/ and package.json copied, every other dependency linked.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const installed = join(dir, 'without-bullmq');
+    mkdirSync(join(installed, 'node_modules'), { recursive: true });
+    cpSync(join(root, 'dist'), join(installed, 'dist'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(installed, 'package.json'));
+    for (const name of readdirSync(join(root, 'node_modules'))) {
+      if (name !== 'bullmq' && !name.startsWith('.')) symlinkSync(join(root, 'node_modules', name), join(installed, 'node_modules', name));
+    }
+    const run = (args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => {
+      const child = spawn(process.execPath, [join(installed, 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      return new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    };
+    const missing = await run(['worker', '--redis', 'redis://127.0.0.1:1']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^repl-sandbox worker needs bullmq, an optional peer dependency: install bullmq and ioredis\n {2}npm install bullmq ioredis/);
+    expect(await run(['6 * 7'])).toMatchObject({ status: 0, stdout: '=> 42\n' });
   });
 });
 
