@@ -15,6 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Looks for redis-server once (test/queue/global-setup.ts).
+    globalSetup: ['test/queue/global-setup.ts'],
     // Tests spawn real isolates; a loaded 2-core CI machine needs headroom.
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -11,6 +11,9 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
 
+/** Set once the "queue tests skipped" line was printed, so that it is printed once per run, not once per file. */
+const WARNED = 'REPL_SANDBOX_TESTS_REDIS_WARNED';
+
 /** The first executable file `name` in `PATH`, then in `extra`. */
 function findExecutable(name: string, extra: readonly string[]): string | undefined {
   const dirs = [...(process.env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== ''), ...extra];
@@ -33,15 +36,23 @@ function findExecutable(name: string, extra: readonly string[]): string | undefi
  * Where there is none, the queue tests are skipped with one line saying why;
  * under `CI=true` they never are (CI installs redis-server).
  */
-export const REDIS_SERVER: string | undefined = (() => {
+export const REDIS_SERVER: string | undefined = findRedisServer();
+
+/**
+ * Finds `redis-server`; without it, warns once per test run (the global
+ * setup warns and marks the environment, which the test files inherit) and
+ * returns undefined; under `CI=true` throws instead.
+ */
+export function findRedisServer(): string | undefined {
   const found = findExecutable('redis-server', ['/usr/bin', '/usr/sbin']);
   if (found !== undefined) return found;
   if (process.env['CI'] === 'true') {
     throw new Error('redis-server is required under CI=true: the queue tests never skip there (install the Debian package redis-server; .ci/run does)');
   }
-  console.warn('[repl-sandbox tests] queue tests skipped: redis-server not found (apt-get install redis-server)');
+  if (process.env[WARNED] !== '1') console.warn('[repl-sandbox tests] queue tests skipped: redis-server not found (apt-get install redis-server)');
+  process.env[WARNED] = '1';
   return undefined;
-})();
+}
 
 /** A `redis-server` started by {@link startRedis}. */
 export interface RedisServer {
