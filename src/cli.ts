@@ -10,7 +10,7 @@ import { inspect, parseArgs } from 'node:util';
 import superjson, { type SuperJSONResult } from 'superjson';
 import { type ConfineOptions, createSandbox, formatResult, type Isolation, type RunOptions, type RunResult, type SandboxOptions } from './index.js';
 import type { McpServerOptions, startMcpServer } from './mcp.js';
-import { ALL_OPTIONS, checkOption, closestName, failureOf, type OptionName, type OptionSpec, shownDefault } from './options.js';
+import { ALL_OPTIONS, checkOption, closestName, failureOf, numberFromText, type OptionName, type OptionSpec, shownDefault } from './options.js';
 import type { QueueWorker as QueueWorkerClass, QueueWorkerOptions } from './queue/index.js';
 
 const USAGE_LINES = `Usage: repl-sandbox [options] '<code>'
@@ -593,10 +593,6 @@ function isMissingPeer(error: unknown, name: string): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' && String(message).includes(`'${name}'`);
 }
 
-function isMissingSdk(error: unknown): boolean {
-  const { code, message } = error as NodeJS.ErrnoException;
-  return code === 'ERR_MODULE_NOT_FOUND' && String(message).includes('@modelcontextprotocol/sdk');
-}
 
 async function serveMcp(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -635,7 +631,7 @@ async function serveMcp(argv: readonly string[]): Promise<number> {
   try {
     ({ startMcpServer: start } = await import('./mcp.js'));
   } catch (error) {
-    if (!isMissingSdk(error)) throw error;
+    if (!isMissingPeer(error, '@modelcontextprotocol/sdk')) throw error;
     process.stderr.write(
       'repl-sandbox mcp needs the MCP SDK, an optional peer dependency: install @modelcontextprotocol/sdk\n' +
         '  npm install @modelcontextprotocol/sdk\n' +
@@ -668,7 +664,7 @@ async function serveQueue(argv: readonly string[]): Promise<number> {
   // Checked by the executor itself (below), which names the option: --concurrency for `concurrency`.
   const integer = (flag: string): number | undefined => {
     const text = stringValue(values, flag);
-    return text === undefined ? undefined : text.trim() === '' ? Number.NaN : Number(text);
+    return text === undefined ? undefined : numberFromText(text);
   };
   const concurrency = integer('concurrency');
   const warm = integer('warm');

@@ -415,7 +415,8 @@ export interface OptionSpec<T = unknown> {
   readonly mcp?: { readonly default?: T; readonly shownDefault?: string; readonly help: (shownDefault: string) => string };
 }
 
-const number = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
+/** A flag's text as a number (blank is NaN, not 0), before the option's check gives the message. */
+export const numberFromText = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text));
 const text = (value: string): string => value;
 
 /** Every option of {@link SandboxOptions}, in the order they are checked (`permissions` and `confine` read `isolation` and `cwd`). */
@@ -424,7 +425,7 @@ export const OPTIONS = {
     scope: 'run',
     default: 60_000,
     check: milliseconds,
-    flag: { name: 'timeout', short: 't', arg: '<ms>', fromText: number },
+    flag: { name: 'timeout', short: 't', arg: '<ms>', fromText: numberFromText },
     cliHelp: (d) => `wall-clock limit for setup and code (default ${d}; Infinity: none)`,
     mcp: { default: 30_000, help: (d) => `timeout of a call that sets none (default ${d})` },
   },
@@ -434,7 +435,7 @@ export const OPTIONS = {
     scope: 'run',
     default: 50_000,
     check: count(0, true),
-    flag: { name: 'max-output', arg: '<bytes>', fromText: number },
+    flag: { name: 'max-output', arg: '<bytes>', fromText: numberFromText },
     cliHelp: (d) => `output kept, then a truncation note (default ${d}; Infinity: all)`,
     mcp: { default: 20_000, help: (d) => `output kept per call (default ${d})` },
   },
@@ -484,7 +485,7 @@ export const OPTIONS = {
     scope: 'sandbox',
     default: undefined,
     check: megabytes,
-    flag: { name: 'memory-limit', arg: '<MB>', fromText: number },
+    flag: { name: 'memory-limit', arg: '<MB>', fromText: numberFromText },
     cliHelp: () => 'V8 heap limit of the isolate, whole MB; beyond it: crashed (out-of-memory)',
     mcp: { help: () => 'V8 heap limit per isolate, whole MB' },
   },
@@ -504,14 +505,14 @@ export const SERVER_OPTIONS = {
     scope: 'server',
     default: Infinity,
     check: milliseconds,
-    flag: { name: 'max-timeout', arg: '<ms>', fromText: number },
+    flag: { name: 'max-timeout', arg: '<ms>', fromText: numberFromText },
     mcp: { default: 120_000, help: (d) => `the largest timeout a call may ask for (default ${d})` },
   },
   maxLength: {
     scope: 'server',
     default: Infinity,
     check: count(0, true),
-    flag: { name: 'max-length', arg: '<chars>', fromText: number },
+    flag: { name: 'max-length', arg: '<chars>', fromText: numberFromText },
     mcp: { shownDefault: `max-output + ${MAX_LENGTH_OVER_OUTPUT}`, help: (d) => `bound of the text returned to the model (default ${d})` },
   },
 } satisfies Record<'maxTimeout' | 'maxLength', OptionSpec<number> & { readonly scope: 'server' }>;

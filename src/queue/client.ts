@@ -9,7 +9,7 @@ import { abortedError, hostFailure, queueTimeoutError, type RunError, type RunRe
 import { checkConnection, checkName, DEFAULT_PREFIX, DEFAULT_QUEUE, describeConnection, type QueueConnection } from './options.js';
 import { openRedis } from './redis.js';
 import { QueueUnavailableError } from './errors.js';
-import { channels, decodeReply, type JobData, optionsToWire, WIRE_VERSION, type WireResult, type WireRunOptions, decodeResult } from './wire.js';
+import { channels, decodeReply, decodeResult, type JobData, optionsToWire, WIRE_RUN_KEYS, WIRE_VERSION, type WireResult, type WireRunOptions } from './wire.js';
 
 /** Options of {@link createQueueSandbox}. The {@link RunOptions} among them are defaults for every run. */
 export interface QueueSandboxOptions extends Omit<RunOptions, 'onOutput' | 'signal'> {
@@ -88,7 +88,7 @@ export class QueueSandbox {
   readonly #cancelChannel: string;
   readonly #clientId = randomBytes(6).toString('hex');
   readonly #pending = new Map<string, Pending>();
-  readonly #defaults: RunOptions;
+  readonly #defaults: { queueTimeout?: number } & WireRunOptions;
   readonly #maxQueue: number;
   readonly #retries: number;
   readonly #connectTimeout: number;
@@ -154,19 +154,13 @@ export class QueueSandbox {
     if (onOutput !== undefined && typeof onOutput !== 'function') fail('onOutput', 'a function', onOutput);
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal);
     if (signal?.aborted === true) return hostFailure(abortedError(signal.reason), calledAt, 0);
-    const merged = { ...this.#defaults, ...given };
+    // Only options given here or as defaults: the executor fills in its own for the rest.
+    const { queueTimeout = Infinity, ...wire }: { queueTimeout?: number } & WireRunOptions = { ...this.#defaults, ...given };
     await this.#connected();
     if (this.#maxQueue !== Infinity) {
       const waiting = await this.#command(() => this.#queue.getWaitingCount());
       if (waiting >= this.#maxQueue) throw new SandboxOverloadedError(this.#maxQueue);
     }
-    const wire: WireRunOptions = {
-      ...(merged.timeout === undefined ? {} : { timeout: merged.timeout }),
-      ...(merged.maxOutput === undefined ? {} : { maxOutput: merged.maxOutput }),
-      ...(merged.setup === undefined ? {} : { setup: merged.setup }),
-      ...(merged.language === undefined ? {} : { language: merged.language }),
-      ...(merged.filename === undefined ? {} : { filename: merged.filename }),
-    };
     const data: JobData = { v: WIRE_VERSION, code, options: optionsToWire(wire), reply: this.#replyChannel, stream: onOutput !== undefined };
     // Aborted while this call waited for Redis: the listener below would never hear it.
     if (aborted(signal)) return hostFailure(abortedError(signal?.reason), calledAt, performance.now() - calledAt);
@@ -186,7 +180,6 @@ export class QueueSandbox {
         cancelled: false,
         cleanup: () => {},
       };
-      const queueTimeout = merged.queueTimeout ?? Infinity;
       // The longest delay setTimeout honours; a longer queueTimeout means "never".
       const timer = queueTimeout < 2 ** 31 - 1 ? setTimeout(() => void this.#unstart(pending, queueTimeoutError(queueTimeout)), queueTimeout) : undefined;
       const onAbort = (): void => void this.#unstart(pending, abortedError(signal?.reason), true);
@@ -331,7 +324,7 @@ export class QueueSandbox {
     try {
       wire = decodeResult(text);
     } catch (error) {
-      this.#finish(pending, hostFailure({ type: 'crashed', reason: 'error', message: `The executor's result could not be read: ${(error as Error).message}` }, pending.calledAt, 0));
+      this.#finish(pending, hostFailure({ type: 'crashed', reason: 'error', message: `The executor's result could not be read: ${(error as Error).message}` }, pending.calledAt, performance.now() - pending.calledAt));
       return;
     }
     const durationMs = performance.now() - pending.calledAt;
@@ -519,14 +512,17 @@ function checkNotExecutorOption(options: object, where: string): void {
   }
 }
 
-/** The run options among `options`, checked; only those given (an executor fills in its own defaults for the rest). */
-function checkRunOptions(options: Readonly<Record<string, unknown>>, where?: string): RunOptions {
+/**
+ * The run options among `options` that travel with a job, and `queueTimeout`,
+ * checked; only those given (an executor fills in its own defaults for the rest).
+ */
+function checkRunOptions(options: Readonly<Record<string, unknown>>, where?: string): { queueTimeout?: number } & WireRunOptions {
   if (where !== undefined) {
     checkNotExecutorOption(options, where);
     checkKnownKeys(options, RUN_KEYS, where);
   }
   const out: Record<string, unknown> = {};
-  for (const key of ['timeout', 'queueTimeout', 'maxOutput', 'setup', 'language', 'filename'] as const) {
+  for (const key of [...WIRE_RUN_KEYS, 'queueTimeout'] as const) {
     if (options[key] !== undefined) out[key] = checkOption(key, options[key]);
   }
   return out;

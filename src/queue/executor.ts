@@ -133,12 +133,15 @@ export class QueueWorker {
     this.#closing ??= (async () => {
       // With Redis gone nothing can be reported or acknowledged: stop
       // reconnecting and close without waiting for what needs Redis.
+      // quit() waits for Redis to answer, which it may never do (down): disconnect() does not.
+      const disconnect = (): void => {
+        for (const client of [this.#publisher, this.#cancels, this.#taking]) client.disconnect();
+      };
       const reachable = this.#taking.status === 'ready';
-      if (!reachable) for (const client of [this.#publisher, this.#cancels, this.#taking]) client.disconnect();
+      if (!reachable) disconnect();
       await this.#worker.close(abort || !reachable);
       await this.#sandbox.close();
-      // quit() waits for Redis to answer, which it may never do (down): disconnect() does not.
-      for (const client of [this.#publisher, this.#cancels, this.#taking]) client.disconnect();
+      disconnect();
     })();
     return this.#closing;
   }

@@ -10,6 +10,9 @@ import type { RunResult } from '../result.js';
 export const WIRE_VERSION = 1;
 
 /** The run options that travel with a job (the rest stay with the caller: `onOutput`, `signal`, `queueTimeout`). */
+export const WIRE_RUN_KEYS = ['timeout', 'maxOutput', 'setup', 'language', 'filename'] as const;
+
+/** The run options that travel with a job, as {@link WIRE_RUN_KEYS} names them. */
 export interface WireRunOptions {
   readonly timeout?: number;
   readonly maxOutput?: number;

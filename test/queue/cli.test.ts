@@ -19,9 +19,9 @@ const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'repl-sandbox-worker-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `repl-sandbox worker ...args` to its end (it must end by itself within 20 s). */
-function worker(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, 'worker', ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+/** Runs the CLI at `entry` with `args` to its end (it must end by itself within 20 s). */
+function runCli(entry: string, args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -30,6 +30,11 @@ function worker(args: readonly string[]): Promise<{ status: number | null; stdou
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** Runs `repl-sandbox worker ...args` to its end. */
+function worker(args: readonly string[]): ReturnType<typeof runCli> {
+  return runCli(cli, ['worker', ...args]);
 }
 
 /** Resolves once `done()` holds; fails after 20 s (a loaded CI machine starts Node slowly) with `log()`. */
@@ -83,17 +88,7 @@ describe('repl-sandbox worker without its optional peers', () => {
     for (const name of readdirSync(join(root, 'node_modules'))) {
       if (name !== 'bullmq' && !name.startsWith('.')) symlinkSync(join(root, 'node_modules', name), join(installed, 'node_modules', name));
     }
-    const run = (args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => {
-      const child = spawn(process.execPath, [join(installed, 'dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      return new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (status) => resolve({ status, stdout, stderr }));
-      });
-    };
+    const run = (args: readonly string[]): ReturnType<typeof runCli> => runCli(join(installed, 'dist', 'cli.js'), args);
     const missing = await run(['worker', '--redis', 'redis://127.0.0.1:1']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^repl-sandbox worker needs bullmq, an optional peer dependency: install bullmq and ioredis\n {2}npm install bullmq ioredis/);
