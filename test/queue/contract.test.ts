@@ -249,6 +249,18 @@ describe.skipIf(REDIS_SERVER === undefined)('the run() contract through a queue 
     expect(after.map((result) => expectOk(result).result)).toEqual([1, 2, 3, 4]);
   });
 
+  it('close() with a run on an executor: it resolves aborted, and the executor stops it (the slot is free again at once)', async () => {
+    const closing = createQueueSandbox({ connection: redis.server.url });
+    let started = 0;
+    const held = Array.from({ length: SLOTS }, () => closing.run('console.log("held"); await new Promise((r) => setTimeout(r, 30_000)); "ran to the end"', { onOutput: () => started++ }));
+    while (started < SLOTS) await sleep(20);
+    await closing.close();
+    for (const result of await Promise.all(held)) expectError(result, 'aborted');
+    // All four slots serve new runs well before the held runs' 30 s.
+    const after = await Promise.all([1, 2, 3, 4].map((n) => remote.run(`${n}`, { queueTimeout: 5_000 })));
+    expect(after.map((result) => expectOk(result).result)).toEqual([1, 2, 3, 4]);
+  });
+
   it('signal terminates a running run: aborted with the caller reason and the output so far; the executor carries on', async () => {
     const controller = new AbortController();
     const reason = new Error('stop now');

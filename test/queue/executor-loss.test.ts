@@ -83,6 +83,31 @@ describe.skipIf(REDIS_SERVER === undefined)('executors that go away', () => {
     expect(readFileSync(counter, 'utf8')).toBe('x');
   }, 60_000);
 
+  it('an executor frozen (SIGSTOP) past its lock: the caller gets crashed/lost; thawed, the executor aborts that run instead of finishing it for nobody, and takes runs again', async () => {
+    const { started, remote } = await fleet('freeze', 1);
+    const [executor] = started;
+    if (executor === undefined) throw new Error('no executor');
+    const counter = join(dir, 'freeze');
+    // "late" would be written 12 s after the start, well after the thaw.
+    const code = `const fs = require("node:fs"); fs.appendFileSync(${JSON.stringify(counter)}, "start "); console.log("go");
+      await new Promise((r) => setTimeout(r, 12_000)); fs.appendFileSync(${JSON.stringify(counter)}, "late"); "finished"`;
+    let frozenAt = 0;
+    const result = await remote.run(code, {
+      onOutput: () => {
+        executor.kill('SIGSTOP');
+        frozenAt = performance.now();
+      },
+    });
+    expect(expectError(result, 'crashed').error.reason).toBe('lost');
+    expect(performance.now() - frozenAt).toBeLessThan(LOCK_MS + 1_000 + MARGIN_MS);
+    executor.kill('SIGCONT');
+    // Its lock renewal (every LOCK_MS / 2) now fails: the run is aborted; the slot serves the next run.
+    expect(expectOk(await remote.run('"after the thaw"', { queueTimeout: 10_000 })).result).toBe('after the thaw');
+    await sleep(12_000 - (performance.now() - frozenAt) + 1_000);
+    expect(readFileSync(counter, 'utf8')).toBe('start ');
+    expect(executor.log()).toMatch(/the job is gone from Redis: its run is aborted/);
+  }, 60_000);
+
   it('retries: 1 opts in to running a lost run again: the survivor runs it to the end', async () => {
     const { started, remote } = await fleet('retry', 2, { retries: 1 });
     const counter = join(dir, 'retry');
