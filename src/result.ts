@@ -4,7 +4,11 @@ import type { PreparationFailure } from './prepare/task.js';
 
 /** Where one run's time went, in milliseconds. */
 export interface RunTimings {
-  /** Waiting in the sandbox's queue for a concurrency slot. */
+  /**
+   * From the `run()` call until the run had a concurrency slot: the wait in the
+   * sandbox's queue (and the host's preparation of the code, well under a
+   * millisecond unless the host's event loop is stalled).
+   */
   readonly queuedMs: number;
   /** Waiting for an isolate to boot; absent when a warm spare was ready. */
   readonly bootMs?: number;

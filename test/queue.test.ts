@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { SandboxOverloadedError } from 'repl-sandbox';
 import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
@@ -9,17 +10,28 @@ describe.each(LEVELS)('%s: queue and concurrency', (isolation) => {
   it('runs at most `concurrency` evaluations at once; the rest wait in FIFO order', async () => {
     const sandbox = useSandbox({ isolation, concurrency: 2, warm: 2 });
     await sandbox.warmup();
-    const runs = [0, 1, 2, 3, 4].map(() => sandbox.run(waitMs(150)));
+    const calls: number[] = [];
+    const runs = [0, 1, 2, 3, 4].map(() => {
+      calls.push(performance.now());
+      return sandbox.run(waitMs(150));
+    });
     // run() counts a call as running or queued before it returns.
     expect(sandbox.stats).toMatchObject({ running: 2, queued: 3 });
     const results = await Promise.all(runs);
     results.forEach((r) => expectOk(r));
-    // FIFO by when each left the queue (when they finish also depends on how fast their isolates boot under load).
-    const queued = results.map((r) => r.timings.queuedMs);
-    expect(Math.max(queued[0] ?? 0, queued[1] ?? 0)).toBeLessThan(Math.min(queued[2] ?? 0, queued[3] ?? 0));
-    expect(Math.max(queued[2] ?? 0, queued[3] ?? 0)).toBeLessThan(queued[4] ?? 0);
-    // Waiting in the queue is timed apart from the run.
-    expect(results[4]?.timings.queuedMs).toBeGreaterThan(250);
+    // FIFO by when each left the queue: its call plus its queuedMs. Not by when each
+    // finished (that also depends on how fast its isolate boots under load), and not by
+    // queuedMs alone (a GC pause inside one run() call delays the calls after it).
+    const started = results.map((r, i) => (calls[i] ?? 0) + r.timings.queuedMs);
+    const [s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0] = started;
+    expect(Math.max(s0, s1)).toBeLessThan(Math.min(s2, s3));
+    expect(Math.max(s2, s3)).toBeLessThan(s4);
+    // A queued run starts only when a run ahead of it has ended (150 ms each; timers may fire ~1 ms early).
+    expect(Math.min(s2, s3) - Math.min(s0, s1)).toBeGreaterThan(140);
+    expect(s4 - Math.min(s2, s3)).toBeGreaterThan(140);
+    // Waiting in the queue is timed apart from the run: the fifth was called before the third
+    // started, and started a run's length after it.
+    expect(results[4]?.timings.queuedMs).toBeGreaterThan(140);
     expect(sandbox.stats).toMatchObject({ running: 0, queued: 0, completed: 5 });
   });
 
