@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { SandboxOverloadedError } from 'repl-sandbox';
 import { expectError, expectOk, LEVELS, useSandbox } from './helpers.js';
